@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AgentRouter.Web.Billing;
+
+/// <summary>One gateway request: who made it, what it asked for, where it went and what the provider reported.</summary>
+public sealed class UsageRecord
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string RequestId { get; set; }
+    public Guid TeamId { get; set; }
+    public Guid? DeveloperId { get; set; }
+    public Guid ApiKeyId { get; set; }
+
+    /// <summary>The tool that called, e.g. <c>claude-code</c>.</summary>
+    public required string Agent { get; set; }
+
+    /// <summary>The agent's own session id when it sends one (Claude Code's <c>x-claude-code-session-id</c>).</summary>
+    public string? SessionId { get; set; }
+
+    public required string Surface { get; set; }
+    public string? RequestedModel { get; set; }
+    public string? UpstreamModel { get; set; }
+    public Guid? ProviderAccountId { get; set; }
+    public UsageBilling Billing { get; set; }
+    public int Status { get; set; }
+
+    /// <summary>Uncached input tokens.</summary>
+    public long InputTokens { get; set; }
+
+    /// <summary>Output tokens, including reasoning ("thinking") tokens.</summary>
+    public long OutputTokens { get; set; }
+
+    public long CacheWriteTokens { get; set; }
+    public long CacheReadTokens { get; set; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> spent on reasoning, where the provider says.</summary>
+    public long ReasoningTokens { get; set; }
+
+    /// <summary>Cost at the catalog prices in force when the request was made; zero when the model has no price.</summary>
+    public decimal CostUsd { get; set; }
+
+    public int LatencyMs { get; set; }
+    public int? TimeToFirstByteMs { get; set; }
+    public bool Streamed { get; set; }
+
+    /// <summary>What went wrong, when something did (client disconnected, upstream failed part-way, …).</summary>
+    public string? Error { get; set; }
+
+    public long TotalTokens => InputTokens + OutputTokens + CacheWriteTokens + CacheReadTokens;
+}
+
+public enum UsageBilling { Central, Passthrough }
+
+internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRecord>
+{
+    public void Configure(EntityTypeBuilder<UsageRecord> usage)
+    {
+        usage.Property(u => u.RequestId).HasMaxLength(64);
+        usage.Property(u => u.Agent).HasMaxLength(64);
+        usage.Property(u => u.SessionId).HasMaxLength(100);
+        usage.Property(u => u.Surface).HasMaxLength(32);
+        usage.Property(u => u.RequestedModel).HasMaxLength(200);
+        usage.Property(u => u.UpstreamModel).HasMaxLength(200);
+        usage.Property(u => u.Billing).HasConversion<string>().HasMaxLength(16);
+        usage.Property(u => u.CostUsd).HasPrecision(18, 9);
+        usage.Property(u => u.Error).HasMaxLength(500);
+        usage.Ignore(u => u.TotalTokens);
+        usage.HasIndex(u => u.At);
+        usage.HasIndex(u => new { u.TeamId, u.At });
+        usage.HasIndex(u => new { u.DeveloperId, u.At });
+    }
+}

@@ -1,0 +1,87 @@
+using System.Threading.Channels;
+using AgentRouter.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentRouter.Web.Billing;
+
+/// <summary>Pipeline step 7: takes usage records off the request path and writes them to the store in batches.
+/// The queue is bounded (a stalled store slows callers down rather than losing records) and is drained on shutdown.</summary>
+public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeProvider clock, ILogger<UsageRecorder> logger) : IHostedService
+{
+    private const int Capacity = 50_000;
+    private const int BatchSize = 500;
+
+    private readonly Channel<UsageRecord> _queue = Channel.CreateBounded<UsageRecord>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private Task? _writer;
+
+    /// <summary>Raised after a batch is committed (live views; tests that wait for a record).</summary>
+    public event Action<IReadOnlyList<UsageRecord>>? Persisted;
+
+    public ValueTask RecordAsync(UsageRecord record) =>
+        _queue.Writer.TryWrite(record) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(record);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking records and writes every one already accepted. The host stops the web server
+    /// (letting in-flight requests finish) before this runs.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+            await _writer.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<UsageRecord>(BatchSize);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
+                batch.Add(record);
+            await PersistWithRetryAsync(batch);
+            batch = new List<UsageRecord>(BatchSize);
+        }
+    }
+
+    private async Task PersistWithRetryAsync(List<UsageRecord> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await PersistAsync(batch);
+                Persisted?.Invoke(batch);
+                return;
+            }
+            catch (Exception ex) when (attempt < 8)
+            {
+                var delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
+                logger.LogWarning(ex, "Writing {Count} usage records failed (attempt {Attempt}); retrying in {Delay}", batch.Count, attempt, delay);
+                await Task.Delay(delay, clock);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Dropping {Count} usage records after repeated store failures", batch.Count);
+                return;
+            }
+        }
+    }
+
+    private async Task PersistAsync(List<UsageRecord> batch)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        foreach (var record in batch)
+            record.Id = 0;
+        db.Usage.AddRange(batch);
+        await db.SaveChangesAsync();
+        foreach (var (keyId, lastUsed) in batch.GroupBy(r => r.ApiKeyId).Select(g => (g.Key, g.Max(r => r.At))))
+            await db.ApiKeys.Where(k => k.Id == keyId && (k.LastUsedAt == null || k.LastUsedAt < lastUsed))
+                .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, lastUsed));
+    }
+}

@@ -1,0 +1,62 @@
+using AgentRouter.Web.Admin;
+using AgentRouter.Web.Audit;
+using AgentRouter.Web.Billing;
+using AgentRouter.Web.Budgets;
+using AgentRouter.Web.Keys;
+using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Profiles;
+using AgentRouter.Web.Providers;
+using AgentRouter.Web.Teams;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace AgentRouter.Web.Data;
+
+/// <summary>A person who signs in to the console.</summary>
+public sealed class ConsoleUser : IdentityUser;
+
+/// <summary>The one store behind the console, the admin API and the jobs. The gateway never queries it per request.</summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ConsoleUser>(options)
+{
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<Developer> Developers => Set<Developer>();
+    public DbSet<AccessProfile> Profiles => Set<AccessProfile>();
+    public DbSet<ModelEntry> ModelEntries => Set<ModelEntry>();
+    public DbSet<ProviderAccount> ProviderAccounts => Set<ProviderAccount>();
+    public DbSet<CatalogEntry> Catalog => Set<CatalogEntry>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Budget> Budgets => Set<Budget>();
+    public DbSet<UsageRecord> Usage => Set<UsageRecord>();
+    public DbSet<McpServer> McpServers => Set<McpServer>();
+    public DbSet<McpGrant> McpGrants => Set<McpGrant>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<AdminApiToken> AdminApiTokens => Set<AdminApiToken>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+
+        // Ids are version-7 GUIDs made in code. Marking them "never generated" makes EF treat an entity that
+        // arrives through a navigation (a new model entry on a profile) as new rather than as an update.
+        foreach (var entity in builder.Model.GetEntityTypes())
+            if (entity.FindPrimaryKey()?.Properties is [{ ClrType: var type } key] && type == typeof(Guid))
+                key.ValueGenerated = Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.Never;
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        // SQLite cannot compare or order DateTimeOffset values in SQL; UTC ticks sort and compare correctly.
+        if (Database.IsSqlite())
+        {
+            conventions.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+            conventions.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+        }
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        value => value.UtcTicks,
+        ticks => new DateTimeOffset(ticks, TimeSpan.Zero));
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using AgentRouter.Web.Billing;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace AgentRouter.Web.Gateway;
+
+/// <summary>Runs one model request through the pipeline: identify, authorize and resolve, forward, observe, record.
+/// Each step lives in its own class; this one only sequences them and answers refusals in the caller's dialect.</summary>
+public sealed class GatewayHandler(
+    KeyIdentifier identifier,
+    IHttpForwarder forwarder,
+    UpstreamClients clients,
+    UsageRecorder recorder,
+    IOptions<GatewayOptions> options,
+    TimeProvider clock)
+{
+    private readonly ForwarderRequestConfig _forwarding = new() { ActivityTimeout = options.Value.UpstreamIdleTimeout };
+
+    /// <param name="pathModel">The model named in the path (Gemini), else null: the body names it.</param>
+    public async Task HandleAsync(HttpContext context, ApiSurface surface, string? pathModel)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var requestId = NewRequestId();
+        context.TraceIdentifier = requestId;
+        context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
+
+        var grant = identifier.Identify(context.Request, out var refusal);
+        if (grant is null)
+        {
+            await refusal!.WriteAsync(context, surface.Dialect);
+            return;
+        }
+
+        var call = new UsageRecord
+        {
+            At = clock.GetUtcNow(),
+            RequestId = requestId,
+            TeamId = grant.Team.TeamId,
+            DeveloperId = grant.DeveloperId,
+            ApiKeyId = grant.KeyId,
+            Agent = AgentDetector.Detect(context.Request, grant.ServiceAgent),
+            SessionId = Truncate(context.Request.Headers["x-claude-code-session-id"].ToString(), 100),
+            Surface = surface.Name,
+            RequestedModel = Truncate(pathModel, 200),
+        };
+        try
+        {
+            await ForwardAsync(context, surface, grant, pathModel, call, started);
+        }
+        finally
+        {
+            call.Status = context.Response.StatusCode;
+            call.LatencyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            await recorder.RecordAsync(call);
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, ApiSurface surface, KeyGrant grant, string? pathModel, UsageRecord call, long started)
+    {
+        var (body, tooLarge) = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await Refuse(context, surface, call, tooLarge!, "request_too_large");
+            return;
+        }
+        using var _ = body;
+
+        if ((surface.HasModelInBody ? body.Inspect() : body.Validate()) is { } invalid)
+        {
+            await Refuse(context, surface, call, invalid, "invalid_request");
+            return;
+        }
+        var requested = surface.HasModelInBody ? body.Model : pathModel;
+        call.RequestedModel = Truncate(requested, 200);
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            await Refuse(context, surface, call, GatewayError.InvalidRequest("The request must name a model (the \"model\" field)."), "invalid_request");
+            return;
+        }
+
+        // Steps 2 and 3: authorize against the team's profile and resolve the pinned route.
+        var route = grant.Team.Resolve(requested);
+        if (route is null)
+        {
+            await Refuse(context, surface, call, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), "model_not_approved");
+            return;
+        }
+        if (!surface.IsServedBy(route.Account.Kind))
+        {
+            await Refuse(context, surface, call, GatewayError.InvalidRequest(
+                $"Model '{requested}' is served through the {route.Account.Kind} API; call it with that API's SDK or endpoint."), "wrong_api");
+            return;
+        }
+        call.UpstreamModel = route.UpstreamModel;
+        call.ProviderAccountId = route.Account.Id;
+
+        // Step 5: forward. OpenAI only reports usage on streams when asked; ask, and hide the answer from a
+        // client that did not.
+        var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
+        var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
+        body.Rewrite(surface.HasModelInBody ? route.UpstreamModel : null, askForStreamUsage);
+        context.Request.Body = body.AsStream();
+        context.Request.ContentLength = body.Length;
+        context.Request.Headers.TransferEncoding = default;
+
+        var clientBody = context.Response.Body;
+        var tap = new UsageTap(clientBody, context.Response, surface.Dialect, withholdUsageChunk);
+        context.Response.Body = tap;
+        ForwarderError error;
+        try
+        {
+            var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, WithoutKey(context.Request.QueryString, context.Request.Query));
+            var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId);
+            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
+        }
+        finally
+        {
+            context.Response.Body = clientBody;
+        }
+
+        // Step 6: what the provider reported, even for an answer cut short.
+        try
+        {
+            await tap.CompleteAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            error = ForwarderError.ResponseBodyClient;
+        }
+        var usage = tap.Usage;
+        call.Streamed = tap.IsEventStream || surface == ApiSurface.GeminiStream;
+        if (tap.FirstByteTimestamp != 0)
+            call.TimeToFirstByteMs = (int)Stopwatch.GetElapsedTime(started, tap.FirstByteTimestamp).TotalMilliseconds;
+        if (surface.IsBilled)
+        {
+            call.InputTokens = usage.Input;
+            call.OutputTokens = usage.Output;
+            call.CacheWriteTokens = usage.CacheWrite;
+            call.CacheReadTokens = usage.CacheRead;
+            call.ReasoningTokens = usage.Reasoning;
+            call.CostUsd = route.Price?.Cost(usage) ?? 0m;
+        }
+        if (error != ForwarderError.None)
+        {
+            call.Error = Describe(error);
+            await UpstreamFailure(error).WriteAsync(context, surface.Dialect);
+        }
+    }
+
+    private static Task Refuse(HttpContext context, ApiSurface surface, UsageRecord call, GatewayError error, string code)
+    {
+        call.Error = code;
+        return error.WriteAsync(context, surface.Dialect);
+    }
+
+    private static string NotApprovedMessage(string requested, TeamPolicy team, ApiSurface surface)
+    {
+        var approved = team.Models.Where(m => surface.IsServedBy(m.Account.Kind)).Select(m => m.PublicName).ToList();
+        return approved.Count == 0
+            ? $"Model '{requested}' is not approved for team '{team.Slug}', and its profile approves no models for this API. Ask your platform team."
+            : $"Model '{requested}' is not approved for team '{team.Slug}'. Approved models: {string.Join(", ", approved)}.";
+    }
+
+    private static GatewayError UpstreamFailure(ForwarderError error) => error switch
+    {
+        ForwarderError.RequestTimedOut => GatewayError.GatewayTimeout("The provider did not answer in time."),
+        _ => GatewayError.BadGateway("The provider could not be reached or failed to answer."),
+    };
+
+    private static string Describe(ForwarderError error) => error switch
+    {
+        ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.RequestCanceled
+            or ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled => "client_disconnected",
+        ForwarderError.ResponseBodyDestination => "upstream_failed_mid_response",
+        ForwarderError.RequestTimedOut => "upstream_timeout",
+        _ => "upstream_unreachable",
+    };
+
+    /// <summary>The query string minus <c>key</c> (a Gemini-style credential that must never travel upstream).</summary>
+    private static QueryString WithoutKey(QueryString original, IQueryCollection query) =>
+        !query.ContainsKey("key") ? original
+            : QueryString.Create(query.Where(p => p.Key != "key").SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
+
+    private static string NewRequestId() => "req_" + Guid.CreateVersion7().ToString("N");
+
+    private static string? Truncate(string? value, int length) =>
+        string.IsNullOrEmpty(value) ? null : value.Length <= length ? value : value[..length];
+}

@@ -1,0 +1,116 @@
+using AgentRouter.Web.Data;
+using AgentRouter.Web.Keys;
+using AgentRouter.Web.Profiles;
+using AgentRouter.Web.Providers;
+using AgentRouter.Web.Teams;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace AgentRouter.Web.Gateway;
+
+/// <summary>Holds the current <see cref="PolicySnapshot"/> and rebuilds it from the store on change.</summary>
+public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, ILogger<PolicyCache> logger)
+{
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private PolicySnapshot _current = PolicySnapshot.Empty;
+
+    public PolicySnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>Rebuilds the snapshot. Reloads run one at a time, so the last one to finish has read the newest state;
+    /// if a rebuild fails the previous snapshot keeps serving.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _reloadGate.WaitAsync(cancellationToken);
+        try
+        {
+            var snapshot = await BuildAsync(cancellationToken);
+            Volatile.Write(ref _current, snapshot);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Policy reload failed; the previous policy stays in force");
+            throw;
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
+    private async Task<PolicySnapshot> BuildAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var prices = await db.Catalog.AsNoTracking().ToDictionaryAsync(
+            c => c.Model, c => new ModelPrice(c.InputPerMTok, c.OutputPerMTok, c.CacheWritePerMTok, c.CacheReadPerMTok), cancellationToken);
+        var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
+            a => a.Id,
+            a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
+        var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models).ToListAsync(cancellationToken);
+        var teamPolicies = teams.ToDictionary(t => t.Id, t => new TeamPolicy(
+            t.Id, t.Slug, t.Profile.BillingMode,
+            t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
+                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel)))
+                .ToList()));
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(cancellationToken);
+        var grants = keys.Select(k => new KeyGrant(k.Id, k.Hash, teamPolicies[k.TeamId], k.DeveloperId, k.ServiceAgent, k.ExpiresAt));
+        return new PolicySnapshot(grants, teamPolicies.Values);
+    }
+}
+
+/// <summary>Rebuilds the policy after any save that touched what the gateway decides on, whoever saved it
+/// (console, admin API, job), so no caller can forget to.</summary>
+internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveChangesInterceptor
+{
+    private static readonly HashSet<Type> PolicyTypes =
+        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey)];
+
+    // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> _pending = [];
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Track(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
+        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Track(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        if (eventData.Context is { } context && _pending.Remove(context))
+            services.GetRequiredService<PolicyCache>().ReloadAsync().GetAwaiter().GetResult();
+        return result;
+    }
+
+    public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        // Resolved lazily: the cache itself depends on the context factory this interceptor is part of.
+        // Not cancellable: once the change is committed the policy must follow it.
+        if (eventData.Context is { } context && _pending.Remove(context))
+            await services.GetRequiredService<PolicyCache>().ReloadAsync(CancellationToken.None);
+        return result;
+    }
+
+    private void Track(DbContext? context)
+    {
+        if (context is not null && context.ChangeTracker.Entries().Any(IsPolicyChange))
+            _pending.AddOrUpdate(context, this);
+    }
+
+    private static bool IsPolicyChange(EntityEntry entry) =>
+        entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && PolicyTypes.Contains(entry.Metadata.ClrType);
+}
+
+/// <summary>Loads the first snapshot at start, after the store is migrated and before requests are served.</summary>
+internal sealed class PolicyWarmup(PolicyCache cache) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => cache.ReloadAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

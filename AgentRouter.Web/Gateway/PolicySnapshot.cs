@@ -1,0 +1,79 @@
+using System.Collections.Frozen;
+using AgentRouter.Web.Profiles;
+using AgentRouter.Web.Providers;
+
+namespace AgentRouter.Web.Gateway;
+
+/// <summary>Everything the gateway needs to decide a request, built from the store and never mutated:
+/// readers take the current instance without locks, a change swaps in a new one.</summary>
+public sealed class PolicySnapshot
+{
+    public static readonly PolicySnapshot Empty = new([], []);
+
+    private readonly FrozenDictionary<string, KeyGrant> _keysByHash;
+    private readonly FrozenDictionary<string, KeyGrant>.AlternateLookup<ReadOnlySpan<char>> _keysBySpan;
+
+    public PolicySnapshot(IEnumerable<KeyGrant> keys, IEnumerable<TeamPolicy> teams)
+    {
+        _keysByHash = keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
+        _keysBySpan = _keysByHash.GetAlternateLookup<ReadOnlySpan<char>>();
+        Teams = teams.ToFrozenDictionary(t => t.TeamId);
+    }
+
+    public FrozenDictionary<Guid, TeamPolicy> Teams { get; }
+
+    /// <summary>Finds a live (not revoked) key by the lower-case hex SHA-256 of its text.</summary>
+    public KeyGrant? FindKey(ReadOnlySpan<char> hash) => _keysBySpan.TryGetValue(hash, out var grant) ? grant : null;
+}
+
+/// <summary>A live Agent Router key and whom it speaks for.</summary>
+public sealed record KeyGrant(Guid KeyId, string Hash, TeamPolicy Team, Guid? DeveloperId, string? ServiceAgent, DateTimeOffset? ExpiresAt);
+
+/// <summary>A team's access profile, resolved: public model names to routes.</summary>
+public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IReadOnlyList<ModelRoute> models)
+{
+    private readonly FrozenDictionary<string, ModelRoute> _byName = models.ToFrozenDictionary(m => m.PublicName, StringComparer.Ordinal);
+
+    public Guid TeamId { get; } = teamId;
+    public string Slug { get; } = slug;
+    public BillingMode Billing { get; } = billing;
+    public IReadOnlyList<ModelRoute> Models { get; } = models;
+
+    /// <summary>Resolves what a client asked for: a public name, or the exact upstream id an entry pins
+    /// (clients such as Claude Code send dated ids).</summary>
+    public ModelRoute? Resolve(string requested)
+    {
+        if (_byName.TryGetValue(requested, out var route))
+            return route;
+        foreach (var model in Models)
+            if (string.Equals(model.UpstreamModel, requested, StringComparison.Ordinal))
+                return model;
+        return null;
+    }
+}
+
+/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price.</summary>
+public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, ModelPrice? Price);
+
+/// <summary>A provider account as the gateway uses it. Holds the decrypted credential, so it never prints it.</summary>
+public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, string baseUrl, string? credential)
+{
+    public Guid Id { get; } = id;
+    public string Name { get; } = name;
+    public ProviderKind Kind { get; } = kind;
+
+    /// <summary>The API root without a trailing slash.</summary>
+    public string BaseUrl { get; } = baseUrl.TrimEnd('/');
+
+    internal string? Credential { get; } = credential;
+
+    public override string ToString() => $"{Name} ({Kind})";
+}
+
+/// <summary>Catalog prices in USD per million tokens.</summary>
+public sealed record ModelPrice(decimal InputPerMTok, decimal OutputPerMTok, decimal CacheWritePerMTok, decimal CacheReadPerMTok)
+{
+    public decimal Cost(in TokenUsage usage) =>
+        (usage.Input * InputPerMTok + usage.Output * OutputPerMTok + usage.CacheWrite * CacheWritePerMTok + usage.CacheRead * CacheReadPerMTok)
+        / 1_000_000m;
+}

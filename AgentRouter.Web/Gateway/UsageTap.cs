@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentRouter.Web.Gateway;
+
+/// <summary>Pipeline step 6: wraps the client's response body and reads the provider's usage from the bytes as
+/// they pass, without holding the answer back. Server-sent events are parsed line by line (only lines that
+/// mention usage are parsed as JSON); a JSON answer is copied aside and parsed once it has been sent.</summary>
+/// <remarks>When the gateway asked OpenAI for a usage chunk the client did not ask for, events are released
+/// one whole event at a time so that chunk can be withheld.</remarks>
+public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dialect, bool withholdUsageChunk) : Stream
+{
+    /// <summary>Most of a JSON answer kept for parsing; larger answers are passed through unparsed.</summary>
+    private const int MaxJsonCopy = 16 * 1024 * 1024;
+
+    /// <summary>Longest single SSE event held for parsing.</summary>
+    private const int MaxEvent = 4 * 1024 * 1024;
+
+    private enum Mode { Undecided, EventStream, Json, Opaque }
+
+    private Mode _mode;
+    private byte[] _pending = [];
+    private int _pendingLength;
+    private int _scanned;
+    private int _eventStart;
+    private bool _dropEvent;
+
+    public TokenUsage Usage;
+
+    /// <summary><see cref="Stopwatch"/> timestamp of the first byte written to the client, or 0.</summary>
+    public long FirstByteTimestamp { get; private set; }
+
+    public bool IsEventStream => _mode == Mode.EventStream;
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_mode == Mode.Undecided)
+            Decide();
+        switch (_mode)
+        {
+            case Mode.EventStream when withholdUsageChunk:
+                Append(buffer.Span);
+                var release = ScanEvents();
+                if (release.Length > 0)
+                {
+                    MarkFirstByte();
+                    await inner.WriteAsync(release, cancellationToken);
+                }
+                if (_pendingLength - _eventStart > MaxEvent)
+                {
+                    // A runaway event cannot be the small usage chunk: release it and stop holding events back.
+                    await inner.WriteAsync(_pending.AsMemory(_eventStart, _pendingLength - _eventStart), cancellationToken);
+                    withholdUsageChunk = false;
+                    _scanned = _eventStart = _pendingLength;
+                }
+                Compact(keepFrom: _eventStart);
+                return;
+            case Mode.EventStream:
+                Append(buffer.Span);
+                ScanEvents();
+                Compact(keepFrom: _scanned);
+                break;
+            case Mode.Json:
+                if (_pendingLength + buffer.Length <= MaxJsonCopy)
+                    Append(buffer.Span);
+                else
+                    _mode = Mode.Opaque;
+                break;
+        }
+        MarkFirstByte();
+        await inner.WriteAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>Called once the forwarder is done: parses a JSON answer and releases anything still held.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_mode == Mode.Json)
+            ParseJsonAnswer(_pending.AsSpan(0, _pendingLength));
+        else if (_mode == Mode.EventStream && withholdUsageChunk && _pendingLength > _eventStart && !_dropEvent)
+            await inner.WriteAsync(_pending.AsMemory(_eventStart, _pendingLength - _eventStart), cancellationToken);
+        ReturnBuffer();
+    }
+
+    private void Decide()
+    {
+        var contentType = response.ContentType ?? "";
+        _mode = response.Headers.ContentEncoding.Count > 0 ? Mode.Opaque
+            : contentType.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) ? Mode.EventStream
+            : contentType.Contains("json", StringComparison.OrdinalIgnoreCase) ? Mode.Json
+            : Mode.Opaque;
+        if (_mode != Mode.EventStream)
+            withholdUsageChunk = false;
+    }
+
+    private void MarkFirstByte()
+    {
+        if (FirstByteTimestamp == 0)
+            FirstByteTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Consumes complete lines; returns the bytes of the complete events that may be released.</summary>
+    private ReadOnlyMemory<byte> ScanEvents()
+    {
+        var releaseStart = _eventStart;
+        var output = 0;
+        while (true)
+        {
+            var newline = _pending.AsSpan(_scanned, _pendingLength - _scanned).IndexOf((byte)'\n');
+            if (newline < 0)
+                break;
+            var lineEnd = _scanned + newline;
+            var line = _pending.AsSpan(_scanned, newline).TrimEnd((byte)'\r');
+            _scanned = lineEnd + 1;
+            if (line.IsEmpty)
+            {
+                // End of an event: keep it unless it is the withheld usage chunk; compact kept events in place.
+                var length = _scanned - _eventStart;
+                if (!_dropEvent)
+                {
+                    _pending.AsSpan(_eventStart, length).CopyTo(_pending.AsSpan(releaseStart + output));
+                    output += length;
+                }
+                _eventStart = _scanned;
+                _dropEvent = false;
+            }
+            else if (line.StartsWith("data:"u8) && line.IndexOf("usage"u8) >= 0)
+                _dropEvent |= Observe(line[5..].TrimStart((byte)' ')) && withholdUsageChunk;
+        }
+        return _pending.AsMemory(releaseStart, output);
+    }
+
+    private bool Observe(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return Usage.Apply(dialect, document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private void ParseJsonAnswer(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray());
+            if (document.RootElement.ValueKind == JsonValueKind.Array)
+                foreach (var element in document.RootElement.EnumerateArray())
+                    Usage.Apply(dialect, element);
+            else
+                Usage.Apply(dialect, document.RootElement);
+        }
+        catch (JsonException)
+        {
+            ParseTruncated(body);
+        }
+    }
+
+    /// <summary>A cut-off answer (client gone, upstream failed): take the last complete usage object it holds.</summary>
+    private void ParseTruncated(ReadOnlySpan<byte> body)
+    {
+        var key = dialect == ApiDialect.Gemini ? "\"usageMetadata\""u8 : "\"usage\""u8;
+        for (var at = body.LastIndexOf(key); at >= 0; at = body[..at].LastIndexOf(key))
+        {
+            var rest = body[(at + key.Length)..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != (byte)':')
+                continue;
+            try
+            {
+                var reader = new Utf8JsonReader(rest[1..]);
+                using var value = JsonDocument.ParseValue(ref reader);
+                var wrapped = Encoding.UTF8.GetBytes($"{{{Encoding.UTF8.GetString(key)}:{value.RootElement.GetRawText()}}}");
+                using var document = JsonDocument.Parse(wrapped);
+                Usage.Apply(dialect, document.RootElement);
+                return;
+            }
+            catch (JsonException)
+            {
+                // That occurrence was itself cut off; try the one before it.
+            }
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (_pendingLength + data.Length > _pending.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingLength + data.Length, Math.Max(4096, _pending.Length * 2)));
+            _pending.AsSpan(0, _pendingLength).CopyTo(larger);
+            ReturnBuffer();
+            _pending = larger;
+        }
+        data.CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += data.Length;
+    }
+
+    private void Compact(int keepFrom)
+    {
+        var keep = _pendingLength - keepFrom;
+        if (keep > MaxEvent)
+        {
+            // A runaway line (already passed through): stop holding it for parsing.
+            keepFrom = _pendingLength;
+            keep = 0;
+            _scanned = _pendingLength;
+        }
+        if (keepFrom > 0)
+        {
+            _pending.AsSpan(keepFrom, keep).CopyTo(_pending);
+            _scanned = Math.Max(0, _scanned - keepFrom);
+            _eventStart = Math.Max(0, _eventStart - keepFrom);
+            _pendingLength = keep;
+        }
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_pending.Length > 0)
+            ArrayPool<byte>.Shared.Return(_pending);
+        _pending = [];
+        _pendingLength = 0;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override void Flush() => inner.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

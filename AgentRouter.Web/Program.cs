@@ -1,0 +1,31 @@
+using AgentRouter.Web.Admin;
+using AgentRouter.Web.Billing;
+using AgentRouter.Web.Console;
+using AgentRouter.Web.Data;
+using AgentRouter.Web.Gateway;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddData();
+builder.AddGateway();
+builder.AddBilling();
+builder.AddAdminApi();
+builder.AddConsole();
+builder.AddHealth();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapGateway();
+app.MapAdminApi();
+app.MapHealth();
+app.MapConsole();
+
+app.Run();
+
+/// <summary>Entry point; public so the test host can start the app.</summary>
+public partial class Program;
