@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using AgentRouter.Web.Billing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentRouter.Web.Tests.Infrastructure;
+
+/// <summary>The application under test: a throwaway SQLite store, ephemeral Data Protection, an admin token from
+/// configuration, and a log of every usage record the writer commits.</summary>
+public class RouterFactory : WebApplicationFactory<Program>
+{
+    public const string AdminToken = "test-admin-token-0123456789";
+
+    /// <summary>The gateway's body limit in tests: small enough to exceed cheaply, large enough for Claude Code-sized bodies.</summary>
+    public const int MaxBodyBytes = 512 * 1024;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentrouter-tests", Guid.NewGuid().ToString("N"));
+
+    public UsageLog Usage { get; } = new();
+
+    /// <summary>The application's clock; tests move it forward instead of waiting.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Data:Directory", DataDirectory);
+        builder.UseSetting("Data:EphemeralKeys", "true");
+        builder.UseSetting("AGENTROUTER_ADMIN_TOKEN", AdminToken);
+        builder.UseSetting("Gateway:MaxRequestBodyBytes", MaxBodyBytes.ToString());
+        builder.UseSetting("Gateway:SandboxEventDelay", "00:00:00");
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter(_ => false));
+        builder.ConfigureServices(services => services.AddSingleton(Usage).AddSingleton<TimeProvider>(Clock));
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>Starts the host and hooks the usage log to the writer.</summary>
+    public void EnsureStarted()
+    {
+        var recorder = Services.GetRequiredService<UsageRecorder>();
+        Usage.Attach(recorder);
+    }
+
+    public AdminClient Admin()
+    {
+        EnsureStarted();
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        return new AdminClient(client);
+    }
+
+    public HttpClient Gateway()
+    {
+        EnsureStarted();
+        return CreateClient();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A SQLite handle may linger briefly; the temp folder is cleaned by the OS eventually.
+        }
+    }
+}
+
+/// <summary>Every usage record the writer committed, awaitable by request id (no sleeping, no polling).</summary>
+public sealed class UsageLog
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<UsageRecord>> _byRequest = new();
+    private int _attached;
+
+    public void Attach(UsageRecorder recorder)
+    {
+        if (Interlocked.Exchange(ref _attached, 1) == 0)
+            recorder.Persisted += batch =>
+            {
+                foreach (var record in batch)
+                    Slot(record.RequestId).TrySetResult(record);
+            };
+    }
+
+    public Task<UsageRecord> For(string requestId) => Slot(requestId).Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+    public async Task<UsageRecord> For(HttpResponseMessage response) =>
+        await For(response.Headers.GetValues("x-agentrouter-request-id").Single());
+
+    private TaskCompletionSource<UsageRecord> Slot(string requestId) =>
+        _byRequest.GetOrAdd(requestId, _ => new TaskCompletionSource<UsageRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
+}
