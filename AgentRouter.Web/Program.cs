@@ -4,6 +4,9 @@ using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 
+if (args is ["healthcheck", ..])
+    return await HealthProbe.RunAsync(args);
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddData();
@@ -25,7 +28,8 @@ app.MapAdminApi();
 app.MapHealth();
 app.MapConsole();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so the test host can start the app.</summary>
 public partial class Program;

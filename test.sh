@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite and prints a one-line summary ("N passed, N failed, N skipped").
+set -euo pipefail
+cd "$(dirname "$0")"
+
+results="TestResults"
+rm -rf "$results"
+status=0
+dotnet test AgentRouter.sln --configuration Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
+
+summary=$(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
+    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    if counters is None:
+        continue
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    skipped += int(counters.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+)
+echo "$summary"
+if [ "$status" -eq 0 ] && [[ "$summary" == 0\ passed* ]]; then
+  echo "No test ran." >&2
+  exit 1
+fi
+exit "$status"
