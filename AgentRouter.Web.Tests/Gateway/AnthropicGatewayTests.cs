@@ -202,6 +202,20 @@ public sealed class AnthropicGatewayTests(GatewayFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task UnreachableProvider_Is502InAnthropicsShape_AndRecorded()
+    {
+        var s = await Scenario();
+        var dead = await s.Admin.CreateProviderAsync("anthropic", "http://127.0.0.1:1", "sk-ant-dead");
+        await s.Admin.PutProfileAsync(s.TeamId, (s.PublicName, dead, Pinned));
+        using var response = await s.Client.SendAsync(Requests.Anthropic(s.Key, Requests.Message(s.PublicName)));
+        var error = AdminClient.Json(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("api_error", error.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal("upstream_unreachable", (await fixture.Router.Usage.For(response)).Error);
+    }
+
+    [Fact]
     public async Task CountTokens_IsForwardedWithThePinnedModel_AndBillsNothing()
     {
         var s = await Scenario();

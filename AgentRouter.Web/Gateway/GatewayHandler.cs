@@ -15,6 +15,9 @@ public sealed class GatewayHandler(
     IOptions<GatewayOptions> options,
     TimeProvider clock)
 {
+    /// <summary>Recorded when a client closed its connection before an answer could start (nginx's convention).</summary>
+    private const int StatusCodeClientClosedRequest = 499;
+
     private readonly ForwarderRequestConfig _forwarding = new() { ActivityTimeout = options.Value.UpstreamIdleTimeout };
 
     /// <param name="pathModel">The model named in the path (Gemini), else null: the body names it.</param>
@@ -47,6 +50,18 @@ public sealed class GatewayHandler(
         try
         {
             await ForwardAsync(context, surface, grant, pathModel, call, started);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (e.g. while sending its body): nothing to answer, but the attempt is recorded.
+            call.Error = "client_disconnected";
+            if (!context.Response.HasStarted)
+                context.Response.StatusCode = StatusCodeClientClosedRequest;
+        }
+        catch
+        {
+            call.Error = "gateway_error";
+            throw;
         }
         finally
         {

@@ -115,9 +115,9 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
             _scanned = lineEnd + 1;
             if (line.IsEmpty)
             {
-                // End of an event: keep it unless it is the withheld usage chunk; compact kept events in place.
+                // End of an event. When withholding, kept events are compacted in place for release.
                 var length = _scanned - _eventStart;
-                if (!_dropEvent)
+                if (withholdUsageChunk && !_dropEvent)
                 {
                     _pending.AsSpan(_eventStart, length).CopyTo(_pending.AsSpan(releaseStart + output));
                     output += length;
