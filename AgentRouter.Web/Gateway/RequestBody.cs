@@ -35,6 +35,7 @@ public sealed class RequestBody : IDisposable
 
     private Range? _modelToken;
     private Range? _streamOptionsValue;
+    private bool _streamOptionsIsObject;
     private int _objectStart;
 
     /// <summary>Reads the whole body, refusing it past <paramref name="limit"/> bytes.</summary>
@@ -99,15 +100,18 @@ public sealed class RequestBody : IDisposable
                 }
                 else if (name.SequenceEqual("stream"u8) && reader.TokenType is JsonTokenType.True or JsonTokenType.False)
                     Stream = reader.GetBoolean();
-                else if ((name.SequenceEqual("max_tokens"u8) || name.SequenceEqual("max_completion_tokens"u8)) && reader.TryGetInt64(out var max))
+                else if ((name.SequenceEqual("max_tokens"u8) || name.SequenceEqual("max_completion_tokens"u8)) &&
+                         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var max))
                     MaxTokens = max;
-                else if (name.SequenceEqual("stream_options"u8) && reader.TokenType == JsonTokenType.StartObject)
+                else if (name.SequenceEqual("stream_options"u8))
                 {
+                    // Any value (an object, or null) is remembered so a rewrite replaces it rather than adding a second key.
                     var start = (int)reader.TokenStartIndex;
                     var options = reader;
                     reader.Skip();
                     _streamOptionsValue = start..(int)reader.BytesConsumed;
-                    IncludeUsage = ReadsIncludeUsage(ref options);
+                    _streamOptionsIsObject = options.TokenType == JsonTokenType.StartObject;
+                    IncludeUsage = _streamOptionsIsObject && ReadsIncludeUsage(ref options);
                 }
                 else
                     reader.Skip();
@@ -151,7 +155,7 @@ public sealed class RequestBody : IDisposable
         {
             if (_streamOptionsValue is { } options)
             {
-                var merged = JsonNode.Parse(Span[options])!.AsObject();
+                var merged = _streamOptionsIsObject ? JsonNode.Parse(Span[options])!.AsObject() : [];
                 merged["include_usage"] = true;
                 edits.Add((options, JsonSerializer.SerializeToUtf8Bytes(merged)));
             }

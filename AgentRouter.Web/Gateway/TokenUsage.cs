@@ -81,10 +81,11 @@ public struct TokenUsage
 
     private static void Set(ref long field, JsonElement usage, string name)
     {
-        if (usage.TryGetProperty(name, out var value) && value.TryGetInt64(out var number))
+        // Providers may send null for a count they do not report in that event.
+        if (usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number))
             field = number;
     }
 
     private static long Number(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : 0;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : 0;
 }

@@ -139,8 +139,9 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
             using var document = JsonDocument.ParseValue(ref reader);
             return Usage.Apply(dialect, document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // An event we cannot read is passed on all the same: observing must never break the stream.
             return false;
         }
     }
@@ -156,7 +157,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
             else
                 Usage.Apply(dialect, document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             ParseTruncated(body);
         }
@@ -180,7 +181,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
                 Usage.Apply(dialect, document.RootElement);
                 return;
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
                 // That occurrence was itself cut off; try the one before it.
             }
@@ -193,7 +194,8 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         {
             var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingLength + data.Length, Math.Max(4096, _pending.Length * 2)));
             _pending.AsSpan(0, _pendingLength).CopyTo(larger);
-            ReturnBuffer();
+            if (_pending.Length > 0)
+                ArrayPool<byte>.Shared.Return(_pending);
             _pending = larger;
         }
         data.CopyTo(_pending.AsSpan(_pendingLength));
