@@ -56,26 +56,37 @@ public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeP
             try
             {
                 await PersistAsync(batch);
-                Persisted?.Invoke(batch);
-                return;
             }
             catch (Exception ex) when (attempt < 8)
             {
                 var delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
                 logger.LogWarning(ex, "Writing {Count} usage records failed (attempt {Attempt}); retrying in {Delay}", batch.Count, attempt, delay);
                 await Task.Delay(delay, clock);
+                continue;
             }
             catch (Exception ex)
             {
                 logger.LogError(ex, "Dropping {Count} usage records after repeated store failures", batch.Count);
                 return;
             }
+            try
+            {
+                Persisted?.Invoke(batch);
+            }
+            catch (Exception ex)
+            {
+                // A failing listener must not make a committed batch look unwritten (and be written twice).
+                logger.LogWarning(ex, "A usage listener failed");
+            }
+            return;
         }
     }
 
     private async Task PersistAsync(List<UsageRecord> batch)
     {
         await using var db = await factory.CreateDbContextAsync();
+        // One transaction: a retry after a failure must not write the batch twice.
+        await using var transaction = await db.Database.BeginTransactionAsync();
         foreach (var record in batch)
             record.Id = 0;
         db.Usage.AddRange(batch);
@@ -83,5 +94,6 @@ public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeP
         foreach (var (keyId, lastUsed) in batch.GroupBy(r => r.ApiKeyId).Select(g => (g.Key, g.Max(r => r.At))))
             await db.ApiKeys.Where(k => k.Id == keyId && (k.LastUsedAt == null || k.LastUsedAt < lastUsed))
                 .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, lastUsed));
+        await transaction.CommitAsync();
     }
 }

@@ -27,7 +27,10 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     private int _eventStart;
     private bool _dropEvent;
 
-    public TokenUsage Usage;
+    private TokenUsage _usage;
+
+    /// <summary>What the provider has reported so far.</summary>
+    public TokenUsage Usage => _usage;
 
     /// <summary><see cref="Stopwatch"/> timestamp of the first byte written to the client, or 0.</summary>
     public long FirstByteTimestamp { get; private set; }
@@ -77,7 +80,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         if (_mode == Mode.Json)
-            ParseJsonAnswer(_pending.AsSpan(0, _pendingLength));
+            ParseJsonAnswer(_pending.AsMemory(0, _pendingLength));
         else if (_mode == Mode.EventStream && withholdUsageChunk && _pendingLength > _eventStart && !_dropEvent)
             await inner.WriteAsync(_pending.AsMemory(_eventStart, _pendingLength - _eventStart), cancellationToken);
         ReturnBuffer();
@@ -137,7 +140,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         {
             var reader = new Utf8JsonReader(json);
             using var document = JsonDocument.ParseValue(ref reader);
-            return Usage.Apply(dialect, document.RootElement);
+            return _usage.Apply(dialect, document.RootElement);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -146,20 +149,20 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         }
     }
 
-    private void ParseJsonAnswer(ReadOnlySpan<byte> body)
+    private void ParseJsonAnswer(ReadOnlyMemory<byte> body)
     {
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray());
+            using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind == JsonValueKind.Array)
                 foreach (var element in document.RootElement.EnumerateArray())
-                    Usage.Apply(dialect, element);
+                    _usage.Apply(dialect, element);
             else
-                Usage.Apply(dialect, document.RootElement);
+                _usage.Apply(dialect, document.RootElement);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            ParseTruncated(body);
+            ParseTruncated(body.Span);
         }
     }
 
@@ -178,7 +181,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
                 using var value = JsonDocument.ParseValue(ref reader);
                 var wrapped = Encoding.UTF8.GetBytes($"{{{Encoding.UTF8.GetString(key)}:{value.RootElement.GetRawText()}}}");
                 using var document = JsonDocument.Parse(wrapped);
-                Usage.Apply(dialect, document.RootElement);
+                _usage.Apply(dialect, document.RootElement);
                 return;
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
