@@ -45,6 +45,7 @@ public sealed class GatewayHandler(
             Agent = AgentDetector.Detect(context.Request, grant.ServiceAgent),
             SessionId = Truncate(context.Request.Headers["x-claude-code-session-id"].ToString(), 100),
             Surface = surface.Name,
+            // Known before the body is read for Gemini (the path names it); the body's model replaces it otherwise.
             RequestedModel = Truncate(pathModel, 200),
         };
         try

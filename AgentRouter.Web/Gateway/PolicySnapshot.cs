@@ -34,6 +34,10 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
 {
     private readonly FrozenDictionary<string, ModelRoute> _byName = models.ToFrozenDictionary(m => m.PublicName, StringComparer.Ordinal);
 
+    // Several public names may pin the same upstream id; any of them serves a request naming that id.
+    private readonly FrozenDictionary<string, ModelRoute> _byUpstream = models
+        .GroupBy(m => m.UpstreamModel, StringComparer.Ordinal).ToFrozenDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
     public Guid TeamId { get; } = teamId;
     public string Slug { get; } = slug;
     public BillingMode Billing { get; } = billing;
@@ -43,12 +47,7 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     /// (clients such as Claude Code send dated ids).</summary>
     public ModelRoute? Resolve(string requested)
     {
-        if (_byName.TryGetValue(requested, out var route))
-            return route;
-        foreach (var model in Models)
-            if (string.Equals(model.UpstreamModel, requested, StringComparison.Ordinal))
-                return model;
-        return null;
+        return _byName.TryGetValue(requested, out var route) || _byUpstream.TryGetValue(requested, out route) ? route : null;
     }
 }
 

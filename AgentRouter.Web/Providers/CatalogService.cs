@@ -72,7 +72,8 @@ internal sealed class SandboxSeeder(TimeProvider clock) : IStoreSeeder
         var account = new ProviderAccount { Name = AccountName, Kind = ProviderKind.Sandbox, BaseUrl = ProviderService.SandboxBaseUrl, CreatedAt = actor.At };
         db.ProviderAccounts.Add(account);
         db.Audit(actor, "provider.created", "ProviderAccount", account.Id, null, ProviderService.View(account));
-        foreach (var model in Models.Where(m => !db.Catalog.Any(c => c.Model == m)))
+        var priced = await db.Catalog.Where(c => Models.Contains(c.Model)).Select(c => c.Model).ToListAsync(cancellationToken);
+        foreach (var model in Models.Except(priced))
         {
             var entry = new CatalogEntry { Model = model, InputPerMTok = 3, OutputPerMTok = 15, CacheWritePerMTok = 3.75m, CacheReadPerMTok = 0.30m, ContextWindow = 200_000, UpdatedAt = actor.At };
             db.Catalog.Add(entry);
