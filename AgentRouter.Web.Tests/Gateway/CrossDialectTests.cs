@@ -3,16 +3,17 @@ using AgentRouter.Web.Tests.Infrastructure;
 
 namespace AgentRouter.Web.Tests.Gateway;
 
-/// <summary>Admin changes take effect on the very next request, with no restart.</summary>
-public sealed class LivePolicyTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+/// <summary>Behaviour every dialect shares: admin changes take effect on the very next request, with no restart,
+/// and streams are never held back.</summary>
+public sealed class CrossDialectTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     public static TheoryData<string> Kinds => ["anthropic", "openai", "gemini"];
 
-    private static HttpRequestMessage Call(string kind, string key, string model) => kind switch
+    private static HttpRequestMessage Call(string kind, string key, string model, bool stream = false) => kind switch
     {
-        "anthropic" => Requests.Anthropic(key, Requests.Message(model)),
-        "openai" => Requests.OpenAI(key, Requests.Chat(model)),
-        _ => Requests.Gemini(key, model, "generateContent", Requests.Contents()),
+        "anthropic" => Requests.Anthropic(key, Requests.Message(model, stream)),
+        "openai" => Requests.OpenAI(key, Requests.Chat(model, stream)),
+        _ => Requests.Gemini(key, model, stream ? "streamGenerateContent" : "generateContent", Requests.Contents(), query: stream ? "?alt=sse" : ""),
     };
 
     private static string CredentialSeenBy(Scenario s, string kind) => kind switch
@@ -66,5 +67,30 @@ public sealed class LivePolicyTests(GatewayFixture fixture) : IClassFixture<Gate
 
         Assert.Equal(s.ProviderKey, oldCredential);
         Assert.Equal("sk-rotated-credential-9876", CredentialSeenBy(s, kind));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task FirstEvent_ReachesTheClient_BeforeTheUpstreamHasFinished(string kind)
+    {
+        var s = await fixture.ScenarioAsync(kind, "model-d", $"{kind}-upstream-d");
+        var release = new TaskCompletionSource();
+        s.Fake.HoldAfterFirstEvent = release.Task;
+        try
+        {
+            using var response = await s.Client.SendAsync(Call(kind, s.Key, s.PublicName, stream: true), HttpCompletionOption.ResponseHeadersRead);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+            var first = await Requests.ReadEventAsync(reader).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.StartsWith(kind == "anthropic" ? "event: message_start" : "data: {", first);
+            Assert.False(release.Task.IsCompleted);
+
+            release.SetResult();
+            Assert.NotEmpty(await reader.ReadToEndAsync());
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
     }
 }

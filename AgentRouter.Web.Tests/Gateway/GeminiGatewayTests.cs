@@ -60,27 +60,6 @@ public sealed class GeminiGatewayTests(GatewayFixture fixture) : IClassFixture<G
     }
 
     [Fact]
-    public async Task FirstEvent_ReachesTheClient_BeforeTheUpstreamHasFinished()
-    {
-        var s = await Scenario();
-        var release = new TaskCompletionSource();
-        s.Fake.HoldAfterFirstEvent = release.Task;
-        try
-        {
-            using var response = await s.Client.SendAsync(Requests.Gemini(s.Key, s.PublicName, "streamGenerateContent", Requests.Contents(), query: "?alt=sse"), HttpCompletionOption.ResponseHeadersRead);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-
-            Assert.Contains("candidates", await Requests.ReadEventAsync(reader).WaitAsync(TimeSpan.FromSeconds(10)));
-            release.SetResult();
-            await reader.ReadToEndAsync();
-        }
-        finally
-        {
-            release.TrySetResult();
-        }
-    }
-
-    [Fact]
     public async Task CountTokens_IsForwarded_AndBillsNothing()
     {
         var s = await Scenario();

@@ -85,27 +85,6 @@ public sealed class OpenAIGatewayTests(GatewayFixture fixture) : IClassFixture<G
     }
 
     [Fact]
-    public async Task FirstChunk_ReachesTheClient_BeforeTheUpstreamHasFinished()
-    {
-        var s = await Scenario();
-        var release = new TaskCompletionSource();
-        s.Fake.HoldAfterFirstEvent = release.Task;
-        try
-        {
-            using var response = await s.Client.SendAsync(Requests.OpenAI(s.Key, Requests.Chat(s.PublicName, stream: true)), HttpCompletionOption.ResponseHeadersRead);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-
-            Assert.Contains("chat.completion.chunk", await Requests.ReadEventAsync(reader).WaitAsync(TimeSpan.FromSeconds(10)));
-            release.SetResult();
-            Assert.Contains("[DONE]", await reader.ReadToEndAsync());
-        }
-        finally
-        {
-            release.TrySetResult();
-        }
-    }
-
-    [Fact]
     public async Task UnapprovedModel_Is403InOpenAIsShape()
     {
         var s = await Scenario();
