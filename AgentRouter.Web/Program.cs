@@ -19,6 +19,7 @@ builder.AddHealth();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseConsoleSecurityHeaders();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

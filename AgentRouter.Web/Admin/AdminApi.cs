@@ -6,6 +6,7 @@ using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Teams;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
 
 namespace AgentRouter.Web.Admin;
 
@@ -16,6 +17,7 @@ public static class AdminApi
     /// <summary>The admin services (shared with the console), the admin token scheme and OpenAPI.</summary>
     public static IHostApplicationBuilder AddAdminApi(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddHttpClient(nameof(ProviderService), client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<ProviderService>();
         builder.Services.AddSingleton<CatalogService>();
         builder.Services.AddSingleton<TeamService>();
@@ -26,8 +28,10 @@ public static class AdminApi
         builder.Services.AddSingleton<IStoreSeeder, AdminBootstrap>();
 
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, AdminTokenHandler>(AdminTokenHandler.SchemeName, null);
+        // Automation presents an admin token; a signed-in console Admin may use the API from the browser too.
+        // Finance and Developer cookies are refused.
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(AdminTokenHandler.SchemeName)
+            .AddAuthenticationSchemes(AdminTokenHandler.SchemeName, IdentityConstants.ApplicationScheme)
             .RequireRole(Roles.Admin));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

@@ -16,9 +16,7 @@ internal sealed class AdminTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IConfiguration configuration,
-    IDbContextFactory<AppDbContext> factory,
-    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    AdminTokens tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "AdminToken";
     public const string EnvironmentVariable = "AGENTROUTER_ADMIN_TOKEN";
@@ -28,22 +26,8 @@ internal sealed class AdminTokenHandler(
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.NoResult();
-        var token = header[7..].Trim();
-
-        var environmentToken = configuration[EnvironmentVariable];
-        if (!string.IsNullOrEmpty(environmentToken) &&
-            CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(environmentToken)))
-            return Success($"env:{EnvironmentVariable}");
-
-        if (!token.StartsWith(AdminTokens.Kind + "_", StringComparison.Ordinal))
-            return AuthenticateResult.Fail("Invalid admin token.");
-        var hash = KeyMaterial.Hash(token);
-        await using var db = await factory.CreateDbContextAsync(Context.RequestAborted);
-        var stored = await db.AdminApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Hash == hash && t.RevokedAt == null, Context.RequestAborted);
-        if (stored is null)
-            return AuthenticateResult.Fail("Invalid admin token.");
-        await db.AdminApiTokens.Where(t => t.Id == stored.Id).ExecuteUpdateAsync(set => set.SetProperty(t => t.LastUsedAt, clock.GetUtcNow()), Context.RequestAborted);
-        return Success($"token:{stored.Name}");
+        var actor = await tokens.ValidateAsync(header[7..].Trim(), Context.RequestAborted);
+        return actor is null ? AuthenticateResult.Fail("Invalid admin token.") : Success(actor);
     }
 
     private AuthenticateResult Success(string name)

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using AgentRouter.Web.Audit;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Keys;
@@ -15,9 +17,28 @@ public sealed record IssuedAdminToken(Guid Id, string Name, string Token);
 public sealed record CreateAdminTokenRequest(string? Name);
 
 /// <summary>Issues and revokes admin API tokens (stored as hashes, shown once).</summary>
-public sealed class AdminTokens(IDbContextFactory<AppDbContext> factory)
+public sealed class AdminTokens(IDbContextFactory<AppDbContext> factory, IConfiguration configuration, TimeProvider clock)
 {
     public const string Kind = "arat";
+
+    /// <summary>Checks an admin token (a stored one, or <c>AGENTROUTER_ADMIN_TOKEN</c>); returns the actor name it
+    /// acts as, or null. Records when a stored token was last used.</summary>
+    public async Task<string?> ValidateAsync(string token, CancellationToken cancellationToken)
+    {
+        var environmentToken = configuration[AdminTokenHandler.EnvironmentVariable];
+        if (!string.IsNullOrEmpty(environmentToken) &&
+            CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(environmentToken)))
+            return $"env:{AdminTokenHandler.EnvironmentVariable}";
+        if (!token.StartsWith(Kind + "_", StringComparison.Ordinal))
+            return null;
+        var hash = KeyMaterial.Hash(token);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var stored = await db.AdminApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Hash == hash && t.RevokedAt == null, cancellationToken);
+        if (stored is null)
+            return null;
+        await db.AdminApiTokens.Where(t => t.Id == stored.Id).ExecuteUpdateAsync(set => set.SetProperty(t => t.LastUsedAt, clock.GetUtcNow()), cancellationToken);
+        return $"token:{stored.Name}";
+    }
 
     public async Task<List<AdminTokenView>> ListAsync(CancellationToken cancellationToken) =>
         await factory.Query(db => db.AdminApiTokens.AsNoTracking().OrderBy(t => t.CreatedAt)

@@ -15,8 +15,49 @@ public sealed record RotateCredentialRequest(string? ApiKey);
 
 /// <summary>Provider accounts: where requests go and the credential injected there. Credentials are encrypted at
 /// rest and only their last four characters are ever shown again.</summary>
-public sealed class ProviderService(IDbContextFactory<AppDbContext> factory, SecretProtector secrets)
+public sealed class ProviderService(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, IHttpClientFactory http)
 {
+    /// <summary>Asks the provider to list its models with the stored credential: proves the URL and the key work.</summary>
+    public async Task<(bool Ok, string Message)> TestConnectionAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var account = await factory.Query(db => db.ProviderAccounts.FindAsync([id], cancellationToken).AsTask(), cancellationToken);
+        if (account is null)
+            return (false, "No such provider account.");
+        if (account.Kind == ProviderKind.Sandbox)
+            return (true, "The sandbox answers in process.");
+        var credential = account.CredentialCipher is null ? "" : secrets.Unprotect(account.CredentialCipher);
+        using var request = new HttpRequestMessage(HttpMethod.Get, account.Kind switch
+        {
+            ProviderKind.Anthropic => account.BaseUrl + "/v1/models",
+            ProviderKind.OpenAI => account.BaseUrl + "/models",
+            _ => account.BaseUrl + "/v1beta/models",
+        });
+        switch (account.Kind)
+        {
+            case ProviderKind.Anthropic:
+                request.Headers.Add("x-api-key", credential);
+                request.Headers.Add("anthropic-version", "2023-06-01");
+                break;
+            case ProviderKind.OpenAI:
+                request.Headers.Authorization = new("Bearer", credential);
+                break;
+            default:
+                request.Headers.Add("x-goog-api-key", credential);
+                break;
+        }
+        try
+        {
+            using var response = await http.CreateClient(nameof(ProviderService)).SendAsync(request, cancellationToken);
+            return response.IsSuccessStatusCode
+                ? (true, $"Connected: {account.Name} answered {(int)response.StatusCode}.")
+                : (false, $"{account.Name} answered {(int)response.StatusCode} {response.ReasonPhrase}: check the base URL and the credential.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return (false, $"{account.Name} could not be reached: {ex.Message}");
+        }
+    }
+
     /// <summary>The default API root per kind, as each provider's own SDK takes it.</summary>
     public static string DefaultBaseUrl(ProviderKind kind) => kind switch
     {

@@ -26,6 +26,15 @@ public sealed partial class TeamService(IDbContextFactory<AppDbContext> factory)
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailPattern();
 
+    public static bool IsValidSlug(string? slug) => slug is not null && SlugPattern().IsMatch(slug);
+
+    /// <summary>A slug derived from a team name: "Payments Platform" → "payments-platform".</summary>
+    public static string SuggestSlug(string name)
+    {
+        var slug = Regex.Replace(name.Trim().ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
+        return slug.Length > 40 ? slug[..40].TrimEnd('-') : slug;
+    }
+
     public Task<List<TeamView>> ListAsync(CancellationToken cancellationToken) =>
         factory.Query(async db => (await db.Teams.AsNoTracking().OrderBy(t => t.Name).ToListAsync(cancellationToken)).Select(View).ToList(), cancellationToken);
 
@@ -39,7 +48,7 @@ public sealed partial class TeamService(IDbContextFactory<AppDbContext> factory)
         var name = request.Name?.Trim();
         var slug = request.Slug?.Trim();
         problems.Require(!string.IsNullOrEmpty(name) && name.Length <= 100, "name", "Name is required (at most 100 characters).");
-        problems.Require(slug is not null && SlugPattern().IsMatch(slug), "slug",
+        problems.Require(IsValidSlug(slug), "slug",
             "Slug must be 2–40 lower-case letters, digits or '-', starting and ending with a letter or digit; it becomes part of the team's keys (ar_<slug>_…).");
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);

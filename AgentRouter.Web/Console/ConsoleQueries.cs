@@ -1,0 +1,187 @@
+using AgentRouter.Web.Audit;
+using AgentRouter.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentRouter.Web.Console;
+
+public sealed record UsageTotals(long Requests, long Tokens, decimal CostUsd, long Errors)
+{
+    public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
+}
+
+public sealed record TeamUsage(Guid TeamId, string Team, long Requests, long Tokens, decimal CostUsd);
+
+public sealed record DailyUsage(DateOnly Day, long Tokens, decimal CostUsd);
+
+public sealed record OverviewStats(UsageTotals Today, UsageTotals Month, IReadOnlyList<TeamUsage> TopTeams, IReadOnlyList<DailyUsage> Daily);
+
+/// <summary>Paging, sorting and a search text, as the console's grids ask for them.</summary>
+public sealed record GridQuery(int Page, int PageSize, string? Search = null, string? SortBy = null, bool Descending = false);
+
+public sealed record GridPage<T>(IReadOnlyList<T> Items, int Total);
+
+public sealed record TeamRow(Guid Id, string Name, string Slug, int Models, int Developers, int ActiveKeys, DateTimeOffset CreatedAt);
+
+public sealed record DeveloperRow(Guid Id, string Name, string Email, Guid TeamId, string Team, int ActiveKeys, DateTimeOffset CreatedAt);
+
+public sealed record KeyRow(Guid Id, string Prefix, string Name, Guid TeamId, string Team, Guid? DeveloperId, string Owner, string Status,
+    DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
+
+public sealed record ProfileChange(DateTimeOffset At, string Actor, string Summary);
+
+public sealed record UsageRow(DateTimeOffset At, string Agent, string? Model, int Status, long Tokens, decimal CostUsd, int LatencyMs, string? Error);
+
+/// <summary>Read models for the console pages. Usage figures come from the raw records for now; the finance
+/// roll-up tables (budgets and invoices issue) will take over when usage grows.</summary>
+public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, TimeProvider clock)
+{
+    public async Task<OverviewStats> OverviewAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var since = today.AddDays(-13) < month ? today.AddDays(-13) : month;
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Usage.AsNoTracking().Where(u => u.At >= since)
+            .Select(u => new { u.At, u.TeamId, Tokens = u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens, u.CostUsd, Failed = u.Status >= 500 || (u.Error != null && u.Status >= 400) })
+            .ToListAsync(cancellationToken);
+        var teams = await db.Teams.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
+
+        UsageTotals Totals(DateTimeOffset from)
+        {
+            var window = rows.Where(r => r.At >= from).ToList();
+            return new UsageTotals(window.Count, window.Sum(r => r.Tokens), window.Sum(r => r.CostUsd), window.Count(r => r.Failed));
+        }
+
+        var topTeams = rows.Where(r => r.At >= month).GroupBy(r => r.TeamId)
+            .Select(g => new TeamUsage(g.Key, teams.GetValueOrDefault(g.Key, "(deleted team)"), g.Count(), g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)))
+            .OrderByDescending(t => t.CostUsd).ThenByDescending(t => t.Tokens).Take(5).ToList();
+        var byDay = rows.GroupBy(r => DateOnly.FromDateTime(r.At.UtcDateTime))
+            .ToDictionary(g => g.Key, g => new DailyUsage(g.Key, g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)));
+        var daily = Enumerable.Range(0, 14).Select(i => DateOnly.FromDateTime(today.AddDays(i - 13).UtcDateTime))
+            .Select(day => byDay.GetValueOrDefault(day) ?? new DailyUsage(day, 0, 0)).ToList();
+        return new OverviewStats(Totals(today), Totals(month), topTeams, daily);
+    }
+
+    public async Task<GridPage<TeamRow>> TeamsAsync(GridQuery query, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var teams = db.Teams.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Search))
+            teams = teams.Where(t => t.Name.Contains(query.Search) || t.Slug.Contains(query.Search));
+        var rows = teams.Select(t => new TeamRow(t.Id, t.Name, t.Slug, t.Profile.Models.Count, t.Developers.Count,
+            db.ApiKeys.Count(k => k.TeamId == t.Id && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)), t.CreatedAt));
+        rows = query.SortBy switch
+        {
+            nameof(TeamRow.Slug) => query.Descending ? rows.OrderByDescending(r => r.Slug) : rows.OrderBy(r => r.Slug),
+            nameof(TeamRow.CreatedAt) => query.Descending ? rows.OrderByDescending(r => r.CreatedAt) : rows.OrderBy(r => r.CreatedAt),
+            _ => query.Descending ? rows.OrderByDescending(r => r.Name) : rows.OrderBy(r => r.Name),
+        };
+        return new(await rows.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await teams.CountAsync(cancellationToken));
+    }
+
+    public async Task<GridPage<DeveloperRow>> DevelopersAsync(GridQuery query, Guid? teamId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var developers = db.Developers.AsNoTracking().Where(d => teamId == null || d.TeamId == teamId);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+            developers = developers.Where(d => d.Name.Contains(query.Search) || d.Email.Contains(query.Search));
+        var rows = developers.Select(d => new DeveloperRow(d.Id, d.Name, d.Email, d.TeamId, db.Teams.Where(t => t.Id == d.TeamId).Select(t => t.Name).First(),
+            db.ApiKeys.Count(k => k.DeveloperId == d.Id && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)), d.CreatedAt));
+        rows = query.SortBy switch
+        {
+            nameof(DeveloperRow.Email) => query.Descending ? rows.OrderByDescending(r => r.Email) : rows.OrderBy(r => r.Email),
+            nameof(DeveloperRow.Team) => query.Descending ? rows.OrderByDescending(r => r.Team) : rows.OrderBy(r => r.Team),
+            _ => query.Descending ? rows.OrderByDescending(r => r.Name) : rows.OrderBy(r => r.Name),
+        };
+        return new(await rows.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await developers.CountAsync(cancellationToken));
+    }
+
+    public async Task<GridPage<KeyRow>> KeysAsync(GridQuery query, Guid? teamId, Guid? developerId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var keys = db.ApiKeys.AsNoTracking().Where(k => (teamId == null || k.TeamId == teamId) && (developerId == null || k.DeveloperId == developerId));
+        if (!string.IsNullOrWhiteSpace(query.Search))
+            keys = keys.Where(k => k.Name.Contains(query.Search) || k.Prefix.Contains(query.Search) || (k.ServiceAgent != null && k.ServiceAgent.Contains(query.Search)));
+        var rows = keys.Select(k => new KeyRow(k.Id, k.Prefix, k.Name, k.TeamId, db.Teams.Where(t => t.Id == k.TeamId).Select(t => t.Slug).First(), k.DeveloperId,
+            k.DeveloperId == null ? "agent: " + k.ServiceAgent : db.Developers.Where(d => d.Id == k.DeveloperId).Select(d => d.Name).First(),
+            k.RevokedAt != null ? "revoked" : k.ExpiresAt != null && k.ExpiresAt <= now ? "expired" : "active", k.CreatedAt, k.ExpiresAt, k.LastUsedAt));
+        rows = query.SortBy switch
+        {
+            nameof(KeyRow.Name) => query.Descending ? rows.OrderByDescending(r => r.Name) : rows.OrderBy(r => r.Name),
+            nameof(KeyRow.LastUsedAt) => query.Descending ? rows.OrderByDescending(r => r.LastUsedAt) : rows.OrderBy(r => r.LastUsedAt),
+            nameof(KeyRow.Status) => query.Descending ? rows.OrderByDescending(r => r.Status) : rows.OrderBy(r => r.Status),
+            _ => query.Descending || query.SortBy is null ? rows.OrderByDescending(r => r.CreatedAt) : rows.OrderBy(r => r.CreatedAt),
+        };
+        return new(await rows.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await keys.CountAsync(cancellationToken));
+    }
+
+    public async Task<GridPage<AuditEvent>> AuditAsync(GridQuery query, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var events = db.AuditEvents.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Search))
+            events = events.Where(a => a.Actor.Contains(query.Search) || a.Action.Contains(query.Search) || a.EntityType.Contains(query.Search) || a.EntityId.Contains(query.Search));
+        var ordered = query.Descending || query.SortBy is null ? events.OrderByDescending(a => a.Id) : events.OrderBy(a => a.Id);
+        return new(await ordered.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await events.CountAsync(cancellationToken));
+    }
+
+    public async Task<List<UsageRow>> RecentUsageAsync(Guid? teamId, Guid? developerId, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Usage.AsNoTracking().Where(u => (teamId == null || u.TeamId == teamId) && (developerId == null || u.DeveloperId == developerId))
+            .OrderByDescending(u => u.Id).Take(take)
+            .Select(u => new UsageRow(u.At, u.Agent, u.RequestedModel, u.Status, u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens, u.CostUsd, u.LatencyMs, u.Error))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The developer a console user is, by link or by email.</summary>
+    public async Task<Teams.Developer?> DeveloperForUserAsync(string userId, string? email, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Developers.AsNoTracking().FirstOrDefaultAsync(d => d.UserId == userId || (email != null && d.Email == email), cancellationToken);
+    }
+
+    /// <summary>The profiles (by team name) that route to each provider account.</summary>
+    public async Task<Dictionary<Guid, List<string>>> ProviderUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rows = await (from m in db.ModelEntries join p in db.Profiles on m.ProfileId equals p.Id join t in db.Teams on p.TeamId equals t.Id
+                          select new { m.ProviderAccountId, t.Name }).Distinct().ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.ProviderAccountId).ToDictionary(g => g.Key, g => g.Select(r => r.Name).Order().ToList());
+    }
+
+    /// <summary>A team's profile changes from the audit log, summarised as pins added, moved and removed.</summary>
+    public async Task<List<ProfileChange>> ProfileHistoryAsync(Guid teamId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var events = await db.AuditEvents.AsNoTracking().Where(a => a.EntityType == "Team" && a.EntityId == teamId.ToString() && a.Action == "profile.updated")
+            .OrderByDescending(a => a.Id).Take(50).ToListAsync(cancellationToken);
+        return events.Select(e => new ProfileChange(e.At, e.Actor, DescribePins(Pins(e.Before), Pins(e.After)))).ToList();
+    }
+
+    private static Dictionary<string, string> Pins(string? json)
+    {
+        var pins = new Dictionary<string, string>();
+        if (json is null)
+            return pins;
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        if (document.RootElement.TryGetProperty("models", out var models) && models.ValueKind == System.Text.Json.JsonValueKind.Array)
+            foreach (var model in models.EnumerateArray())
+                pins[model.GetProperty("name").GetString() ?? ""] = model.GetProperty("upstreamModel").GetString() ?? "";
+        return pins;
+    }
+
+    internal static string DescribePins(Dictionary<string, string> before, Dictionary<string, string> after)
+    {
+        var parts = new List<string>();
+        parts.AddRange(after.Where(a => !before.ContainsKey(a.Key)).Select(a => $"approved {a.Key} → {a.Value}"));
+        parts.AddRange(after.Where(a => before.TryGetValue(a.Key, out var old) && old != a.Value).Select(a => $"{a.Key}: {before[a.Key]} → {a.Value}"));
+        parts.AddRange(before.Where(b => !after.ContainsKey(b.Key)).Select(b => $"removed {b.Key}"));
+        return parts.Count == 0 ? "no pin changes" : string.Join("; ", parts);
+    }
+}
