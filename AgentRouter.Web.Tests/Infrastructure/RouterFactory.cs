@@ -27,12 +27,16 @@ public class RouterFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Package assets (MudBlazor) are served from their NuGet folders outside Development unless asked.
+        builder.UseStaticWebAssets();
         builder.UseSetting("Data:Directory", DataDirectory);
         builder.UseSetting("Data:EphemeralKeys", "true");
         builder.UseSetting("AGENTROUTER_ADMIN_TOKEN", AdminToken);
         builder.UseSetting("Gateway:MaxRequestBodyBytes", MaxBodyBytes.ToString());
         builder.UseSetting("Gateway:SandboxEventDelay", "00:00:00");
-        builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter(_ => false));
+        // Quiet by default; AGENTROUTER_TEST_LOGS=1 shows the application's warnings and errors while debugging a test.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter((category, level) =>
+            Environment.GetEnvironmentVariable("AGENTROUTER_TEST_LOGS") == "1" && level >= LogLevel.Warning).AddSimpleConsole());
         builder.ConfigureServices(services => services.AddSingleton(Usage).AddSingleton<TimeProvider>(Clock));
     }
 

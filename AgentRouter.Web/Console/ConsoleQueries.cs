@@ -71,15 +71,16 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         var teams = db.Teams.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
             teams = teams.Where(t => t.Name.Contains(query.Search) || t.Slug.Contains(query.Search));
-        var rows = teams.Select(t => new TeamRow(t.Id, t.Name, t.Slug, t.Profile.Models.Count, t.Developers.Count,
-            db.ApiKeys.Count(k => k.TeamId == t.Id && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)), t.CreatedAt));
-        rows = query.SortBy switch
+        // Sort on the entity, then project: EF cannot order by members of a constructed record.
+        var sorted = query.SortBy switch
         {
-            nameof(TeamRow.Slug) => query.Descending ? rows.OrderByDescending(r => r.Slug) : rows.OrderBy(r => r.Slug),
-            nameof(TeamRow.CreatedAt) => query.Descending ? rows.OrderByDescending(r => r.CreatedAt) : rows.OrderBy(r => r.CreatedAt),
-            _ => query.Descending ? rows.OrderByDescending(r => r.Name) : rows.OrderBy(r => r.Name),
+            nameof(TeamRow.Slug) => query.Descending ? teams.OrderByDescending(t => t.Slug) : teams.OrderBy(t => t.Slug),
+            nameof(TeamRow.CreatedAt) => query.Descending ? teams.OrderByDescending(t => t.CreatedAt) : teams.OrderBy(t => t.CreatedAt),
+            _ => query.Descending ? teams.OrderByDescending(t => t.Name) : teams.OrderBy(t => t.Name),
         };
-        return new(await rows.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await teams.CountAsync(cancellationToken));
+        var rows = sorted.Skip(query.Page * query.PageSize).Take(query.PageSize).Select(t => new TeamRow(t.Id, t.Name, t.Slug, t.Profile.Models.Count, t.Developers.Count,
+            db.ApiKeys.Count(k => k.TeamId == t.Id && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)), t.CreatedAt));
+        return new(await rows.ToListAsync(cancellationToken), await teams.CountAsync(cancellationToken));
     }
 
     public async Task<GridPage<DeveloperRow>> DevelopersAsync(GridQuery query, Guid? teamId, CancellationToken cancellationToken)
@@ -89,15 +90,18 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         var developers = db.Developers.AsNoTracking().Where(d => teamId == null || d.TeamId == teamId);
         if (!string.IsNullOrWhiteSpace(query.Search))
             developers = developers.Where(d => d.Name.Contains(query.Search) || d.Email.Contains(query.Search));
-        var rows = developers.Select(d => new DeveloperRow(d.Id, d.Name, d.Email, d.TeamId, db.Teams.Where(t => t.Id == d.TeamId).Select(t => t.Name).First(),
-            db.ApiKeys.Count(k => k.DeveloperId == d.Id && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)), d.CreatedAt));
-        rows = query.SortBy switch
+        var sorted = query.SortBy switch
         {
-            nameof(DeveloperRow.Email) => query.Descending ? rows.OrderByDescending(r => r.Email) : rows.OrderBy(r => r.Email),
-            nameof(DeveloperRow.Team) => query.Descending ? rows.OrderByDescending(r => r.Team) : rows.OrderBy(r => r.Team),
-            _ => query.Descending ? rows.OrderByDescending(r => r.Name) : rows.OrderBy(r => r.Name),
+            nameof(DeveloperRow.Email) => query.Descending ? developers.OrderByDescending(d => d.Email) : developers.OrderBy(d => d.Email),
+            nameof(DeveloperRow.Team) => query.Descending
+                ? developers.OrderByDescending(d => db.Teams.Where(t => t.Id == d.TeamId).Select(t => t.Name).First())
+                : developers.OrderBy(d => db.Teams.Where(t => t.Id == d.TeamId).Select(t => t.Name).First()),
+            _ => query.Descending ? developers.OrderByDescending(d => d.Name) : developers.OrderBy(d => d.Name),
         };
-        return new(await rows.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await developers.CountAsync(cancellationToken));
+        var rows = sorted.Skip(query.Page * query.PageSize).Take(query.PageSize).Select(d => new DeveloperRow(d.Id, d.Name, d.Email, d.TeamId,
+            db.Teams.Where(t => t.Id == d.TeamId).Select(t => t.Name).First(),
+            db.ApiKeys.Count(k => k.DeveloperId == d.Id && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)), d.CreatedAt));
+        return new(await rows.ToListAsync(cancellationToken), await developers.CountAsync(cancellationToken));
     }
 
     public async Task<GridPage<KeyRow>> KeysAsync(GridQuery query, Guid? teamId, Guid? developerId, CancellationToken cancellationToken)
@@ -107,17 +111,18 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         var keys = db.ApiKeys.AsNoTracking().Where(k => (teamId == null || k.TeamId == teamId) && (developerId == null || k.DeveloperId == developerId));
         if (!string.IsNullOrWhiteSpace(query.Search))
             keys = keys.Where(k => k.Name.Contains(query.Search) || k.Prefix.Contains(query.Search) || (k.ServiceAgent != null && k.ServiceAgent.Contains(query.Search)));
-        var rows = keys.Select(k => new KeyRow(k.Id, k.Prefix, k.Name, k.TeamId, db.Teams.Where(t => t.Id == k.TeamId).Select(t => t.Slug).First(), k.DeveloperId,
+        var sorted = query.SortBy switch
+        {
+            nameof(KeyRow.Name) => query.Descending ? keys.OrderByDescending(k => k.Name) : keys.OrderBy(k => k.Name),
+            nameof(KeyRow.LastUsedAt) => query.Descending ? keys.OrderByDescending(k => k.LastUsedAt) : keys.OrderBy(k => k.LastUsedAt),
+            nameof(KeyRow.Status) => query.Descending ? keys.OrderByDescending(k => k.RevokedAt) : keys.OrderBy(k => k.RevokedAt),
+            _ => query.Descending || query.SortBy is null ? keys.OrderByDescending(k => k.CreatedAt) : keys.OrderBy(k => k.CreatedAt),
+        };
+        var rows = sorted.Skip(query.Page * query.PageSize).Take(query.PageSize).Select(k => new KeyRow(k.Id, k.Prefix, k.Name, k.TeamId,
+            db.Teams.Where(t => t.Id == k.TeamId).Select(t => t.Slug).First(), k.DeveloperId,
             k.DeveloperId == null ? "agent: " + k.ServiceAgent : db.Developers.Where(d => d.Id == k.DeveloperId).Select(d => d.Name).First(),
             k.RevokedAt != null ? "revoked" : k.ExpiresAt != null && k.ExpiresAt <= now ? "expired" : "active", k.CreatedAt, k.ExpiresAt, k.LastUsedAt));
-        rows = query.SortBy switch
-        {
-            nameof(KeyRow.Name) => query.Descending ? rows.OrderByDescending(r => r.Name) : rows.OrderBy(r => r.Name),
-            nameof(KeyRow.LastUsedAt) => query.Descending ? rows.OrderByDescending(r => r.LastUsedAt) : rows.OrderBy(r => r.LastUsedAt),
-            nameof(KeyRow.Status) => query.Descending ? rows.OrderByDescending(r => r.Status) : rows.OrderBy(r => r.Status),
-            _ => query.Descending || query.SortBy is null ? rows.OrderByDescending(r => r.CreatedAt) : rows.OrderBy(r => r.CreatedAt),
-        };
-        return new(await rows.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await keys.CountAsync(cancellationToken));
+        return new(await rows.ToListAsync(cancellationToken), await keys.CountAsync(cancellationToken));
     }
 
     public async Task<GridPage<AuditEvent>> AuditAsync(GridQuery query, CancellationToken cancellationToken)
