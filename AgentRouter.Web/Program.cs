@@ -1,5 +1,6 @@
 using AgentRouter.Web.Admin;
 using AgentRouter.Web.Billing;
+using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddData();
 builder.AddGateway();
+builder.AddBudgets();
 builder.AddBilling();
 builder.AddAdminApi();
 builder.AddConsole();

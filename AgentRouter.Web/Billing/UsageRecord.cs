@@ -26,6 +26,9 @@ public sealed class UsageRecord
     public UsageBilling Billing { get; set; }
     public int Status { get; set; }
 
+    /// <summary>Admitted past a budget in warn mode.</summary>
+    public bool OverBudget { get; set; }
+
     /// <summary>Uncached input tokens.</summary>
     public long InputTokens { get; set; }
 

@@ -10,6 +10,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
     public static GatewayError Forbidden(string message) => new(StatusCodes.Status403Forbidden, ErrorKind.Permission, message);
     public static GatewayError NotFound(string message) => new(StatusCodes.Status404NotFound, ErrorKind.NotFound, message);
     public static GatewayError TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, ErrorKind.TooLarge, $"Request body exceeds the gateway's limit of {limit} bytes.");
+    public static GatewayError BudgetExceeded(string message) => new(StatusCodes.Status429TooManyRequests, ErrorKind.RateLimit, message);
     public static GatewayError BadGateway(string message) => new(StatusCodes.Status502BadGateway, ErrorKind.Upstream, message);
     public static GatewayError GatewayTimeout(string message) => new(StatusCodes.Status504GatewayTimeout, ErrorKind.Upstream, message);
 

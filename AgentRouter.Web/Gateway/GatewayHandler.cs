@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using AgentRouter.Web.Budgets;
+using AgentRouter.Web.Profiles;
+using AgentRouter.Web.Providers;
 using AgentRouter.Web.Billing;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -12,9 +16,14 @@ public sealed class GatewayHandler(
     IHttpForwarder forwarder,
     UpstreamClients clients,
     UsageRecorder recorder,
+    BudgetLedger budgets,
     IOptions<GatewayOptions> options,
+    IOptions<BudgetOptions> budgetOptions,
     TimeProvider clock)
 {
+    public const string RemainingTokensHeader = "x-agentrouter-budget-remaining-tokens";
+    public const string RemainingUsdHeader = "x-agentrouter-budget-remaining-usd";
+
     /// <summary>Recorded when a client closed its connection before an answer could start (nginx's convention).</summary>
     private const int StatusCodeClientClosedRequest = 499;
 
@@ -111,6 +120,45 @@ public sealed class GatewayHandler(
         call.UpstreamModel = route.UpstreamModel;
         call.ProviderAccountId = route.Account.Id;
 
+        // Billing: the organisation's account, or the developer's own Claude subscription (passthrough).
+        var passthroughToken = KeyIdentifier.PassthroughToken(context.Request);
+        if (BillingRefusal(grant.Team, route, passthroughToken) is { } billingRefusal)
+        {
+            await Refuse(context, surface, call, billingRefusal, "billing_mode");
+            return;
+        }
+        var passthrough = passthroughToken is not null;
+        call.Billing = passthrough ? UsageBilling.Passthrough : UsageBilling.Central;
+
+        // Step 4: admit against the team's budgets, reserving an estimate until the answer's real usage is known.
+        var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
+            ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, EstimateTokens(body), EstimateUsd(body, route))
+            : Admission.Unlimited;
+        if (admission.Refusal is { } refusal)
+        {
+            context.Response.Headers.RetryAfter = refusal.Window.SecondsUntilReset(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
+            await Refuse(context, surface, call, GatewayError.BudgetExceeded(refusal.Message(budgetOptions.Value.Zone)), "budget_exceeded");
+            return;
+        }
+        call.OverBudget = admission.OverBudget;
+        if (admission.RemainingTokens is { } remainingTokens)
+            context.Response.Headers[RemainingTokensHeader] = remainingTokens.ToString(CultureInfo.InvariantCulture);
+        if (admission.RemainingUsd is { } remainingUsd)
+            context.Response.Headers[RemainingUsdHeader] = remainingUsd.ToString("0.######", CultureInfo.InvariantCulture);
+
+        TokenUsage usage = default;
+        try
+        {
+            usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken);
+        }
+        finally
+        {
+            budgets.Settle(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
+        }
+    }
+
+    private async Task<TokenUsage> ForwardAndObserveAsync(HttpContext context, ApiSurface surface, ModelRoute route, RequestBody body, UsageRecord call, long started, string? passthroughToken)
+    {
         // Step 5: forward. OpenAI only reports usage on streams when asked; ask, and hide the answer from a
         // client that did not.
         var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
@@ -127,7 +175,7 @@ public sealed class GatewayHandler(
         try
         {
             var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, WithoutKey(context.Request.QueryString, context.Request.Query));
-            var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId);
+            var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
             error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
         }
         finally
@@ -155,6 +203,7 @@ public sealed class GatewayHandler(
             call.CacheWriteTokens = usage.CacheWrite;
             call.CacheReadTokens = usage.CacheRead;
             call.ReasoningTokens = usage.Reasoning;
+            // Passthrough usage keeps its notional cost; invoices bill it at zero.
             call.CostUsd = route.Price?.Cost(usage) ?? 0m;
         }
         if (error != ForwarderError.None)
@@ -162,7 +211,28 @@ public sealed class GatewayHandler(
             call.Error = Describe(error);
             await UpstreamFailure(error).WriteAsync(context, surface.Dialect);
         }
+        return usage;
     }
+
+    /// <summary>Whether the team's billing mode allows how this request wants to be paid for. A subscription
+    /// token is only ever sent to an Anthropic account.</summary>
+    private static GatewayError? BillingRefusal(TeamPolicy team, ModelRoute route, string? passthroughToken) =>
+        (passthroughToken, team.Billing) switch
+        {
+            (not null, BillingMode.Central) => GatewayError.Forbidden(
+                $"Team '{team.Slug}' is billed centrally: send your Agent Router key as the API key and no Claude subscription token."),
+            (not null, _) when route.Account.Kind != ProviderKind.Anthropic => GatewayError.Forbidden(
+                $"A Claude subscription token is only sent to Anthropic; '{route.PublicName}' is served by a {route.Account.Kind} account."),
+            (null, BillingMode.PassthroughRequired) => GatewayError.Forbidden(
+                $"Team '{team.Slug}' uses developers' own Claude subscriptions: sign in to Claude (ANTHROPIC_AUTH_TOKEN) and send your Agent Router key in the x-agent-router-key header (ANTHROPIC_CUSTOM_HEADERS=\"x-agent-router-key: ar_…\")."),
+            _ => null,
+        };
+
+    /// <summary>A deliberately high estimate: a token is rarely fewer than 4 bytes of JSON, and the answer may use all of max_tokens.</summary>
+    private long EstimateTokens(RequestBody body) => body.Length / 4 + (body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens);
+
+    private decimal EstimateUsd(RequestBody body, ModelRoute route) =>
+        route.Price?.Cost(new TokenUsage { Input = body.Length / 4, Output = body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens }) ?? 0m;
 
     private static Task Refuse(HttpContext context, ApiSurface surface, UsageRecord call, GatewayError error, string code)
     {

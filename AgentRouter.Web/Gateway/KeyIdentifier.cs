@@ -35,6 +35,19 @@ public sealed class KeyIdentifier(PolicyCache policy, TimeProvider clock)
         return grant;
     }
 
+    /// <summary>The developer's own provider token when they identify with <c>x-agent-router-key</c> and keep their
+    /// subscription's token in <c>Authorization</c> (passthrough billing); else null.</summary>
+    public static string? PassthroughToken(HttpRequest request)
+    {
+        if (Candidate(request.Headers["x-agent-router-key"]).IsEmpty)
+            return null;
+        var authorization = request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return null;
+        var token = authorization[7..].Trim();
+        return token.Length == 0 || KeyMaterial.LooksLikeApiKey(token) ? null : token;
+    }
+
     private static ReadOnlySpan<char> FindCandidate(HttpRequest request)
     {
         var headers = request.Headers;

@@ -1,3 +1,4 @@
+using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Keys;
 using AgentRouter.Web.Profiles;
@@ -10,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace AgentRouter.Web.Gateway;
 
 /// <summary>Holds the current <see cref="PolicySnapshot"/> and rebuilds it from the store on change.</summary>
-public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, ILogger<PolicyCache> logger)
+public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, BudgetLedger budgets, ILogger<PolicyCache> logger)
 {
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private PolicySnapshot _current = PolicySnapshot.Empty;
@@ -25,6 +26,8 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         try
         {
             var snapshot = await BuildAsync(cancellationToken);
+            // Budgets that just appeared start from what the store says was already spent in their window.
+            await budgets.SeedAsync(snapshot, cancellationToken);
             Volatile.Write(ref _current, snapshot);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -46,12 +49,15 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
             a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
-        var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models).ToListAsync(cancellationToken);
+        var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models)
+            .Include(t => t.Profile).ThenInclude(p => p.Budgets).AsSplitQuery().ToListAsync(cancellationToken);
         var teamPolicies = teams.ToDictionary(t => t.Id, t => new TeamPolicy(
             t.Id, t.Slug, t.Profile.BillingMode,
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
                 .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel)))
-                .ToList()));
+                .ToList(),
+            t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),
+            t.Profile.PassthroughCountsAgainstBudget));
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(cancellationToken);
         var grants = keys.Select(k => new KeyGrant(k.Id, k.Hash, teamPolicies[k.TeamId], k.DeveloperId, k.ServiceAgent, k.ExpiresAt));
         return new PolicySnapshot(grants, teamPolicies.Values);
@@ -63,7 +69,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
 internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveChangesInterceptor
 {
     private static readonly HashSet<Type> PolicyTypes =
-        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey)];
+        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey), typeof(Budget)];
 
     // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> _pending = [];

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 
@@ -30,7 +31,8 @@ public sealed class PolicySnapshot
 public sealed record KeyGrant(Guid KeyId, string Hash, TeamPolicy Team, Guid? DeveloperId, string? ServiceAgent, DateTimeOffset? ExpiresAt);
 
 /// <summary>A team's access profile, resolved: public model names to routes.</summary>
-public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IReadOnlyList<ModelRoute> models)
+public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IReadOnlyList<ModelRoute> models,
+    IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false)
 {
     private readonly FrozenDictionary<string, ModelRoute> _byName = models.ToFrozenDictionary(m => m.PublicName, StringComparer.Ordinal);
 
@@ -42,6 +44,8 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     public string Slug { get; } = slug;
     public BillingMode Billing { get; } = billing;
     public IReadOnlyList<ModelRoute> Models { get; } = models;
+    public IReadOnlyList<BudgetPolicy> Budgets { get; } = budgets ?? [];
+    public bool PassthroughCountsAgainstBudget { get; } = passthroughCountsAgainstBudget;
 
     /// <summary>Resolves what a client asked for: a public name, or the exact upstream id an entry pins
     /// (clients such as Claude Code send dated ids).</summary>

@@ -5,7 +5,9 @@ namespace AgentRouter.Web.Gateway;
 
 /// <summary>Pipeline step 5: shapes the forwarded request. Strips every credential the client sent and injects the
 /// provider account's, the provider's way; points the request at the pinned model's upstream URL.</summary>
-public sealed class UpstreamTransformer(string upstreamUrl, UpstreamAccount account, string requestId) : HttpTransformer
+/// <param name="passthroughToken">The developer's own Anthropic token (passthrough billing): forwarded as it came, and no
+/// organisation credential is added.</param>
+public sealed class UpstreamTransformer(string upstreamUrl, UpstreamAccount account, string requestId, string? passthroughToken = null) : HttpTransformer
 {
     public const string RequestIdHeader = "x-agentrouter-request-id";
 
@@ -28,7 +30,11 @@ public sealed class UpstreamTransformer(string upstreamUrl, UpstreamAccount acco
         headers.Remove("accept-encoding");
         headers.TryAddWithoutValidation("accept-encoding", "identity");
 
-        InjectCredential(headers);
+        if (passthroughToken is not null)
+            // Never x-api-key beside it: Anthropic would prefer the key over the subscription token.
+            headers.TryAddWithoutValidation("authorization", "Bearer " + passthroughToken);
+        else
+            InjectCredential(headers);
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

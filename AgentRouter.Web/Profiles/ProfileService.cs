@@ -1,12 +1,20 @@
 using AgentRouter.Web.Admin;
 using AgentRouter.Web.Audit;
+using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Profiles;
 
-/// <summary>The profile as the admin API reads and writes it; later additions (budgets, MCP grants, billing) extend it.</summary>
-public sealed record ProfileDocument(List<ProfileModel>? Models);
+/// <summary>The profile as the admin API reads and writes it. On write, a section left out (null) stays as it is.</summary>
+public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null);
+
+/// <summary>A budget: <c>scope</c> team|developer, <c>tokens</c> and/or <c>usd</c> per window, <c>cadence</c>
+/// daily|weekly|monthly, <c>mode</c> block|warn.</summary>
+public sealed record ProfileBudget(string? Scope, long? Tokens, decimal? Usd, string? Cadence, string? Mode);
+
+/// <summary><c>mode</c> central|passthrough-allowed|passthrough-required.</summary>
+public sealed record ProfileBilling(string? Mode, bool? PassthroughCountsAgainstBudget);
 
 /// <summary>A public model name, the account that serves it and the upstream id it is pinned to.</summary>
 public sealed record ProfileModel(string? Name, Guid? ProviderId, string? UpstreamModel);
@@ -17,19 +25,23 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> GetAsync(Guid teamId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
+        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.Budgets).AsSplitQuery()
+            .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         return profile is null ? AdminResult<ProfileDocument>.NotFound($"No team {teamId}.") : Document(profile);
     }
 
     public async Task<AdminResult<ProfileDocument>> PutAsync(Guid teamId, ProfileDocument document, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.Include(p => p.Models).FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
+        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.Budgets).AsSplitQuery()
+            .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         if (profile is null)
             return AdminResult<ProfileDocument>.NotFound($"No team {teamId}.");
 
         var problems = new Problems();
         var models = document.Models ?? [];
+        var budgets = ParseBudgets(document.Budgets ?? [], problems);
+        var billing = ParseBilling(document.Billing, problems);
         var accounts = await db.ProviderAccounts.AsNoTracking().Select(a => a.Id).ToListAsync(cancellationToken);
         var catalog = await db.Catalog.AsNoTracking().Select(c => c.Model).ToListAsync(cancellationToken);
         for (var i = 0; i < models.Count; i++)
@@ -49,8 +61,18 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
             return AdminResult<ProfileDocument>.Invalid(problems);
 
         var before = Document(profile);
-        db.ModelEntries.RemoveRange(profile.Models);
-        profile.Models = models.Select(m => new ModelEntry { PublicName = m.Name!.Trim(), ProviderAccountId = m.ProviderId!.Value, UpstreamModel = m.UpstreamModel!.Trim() }).ToList();
+        if (document.Models is not null)
+        {
+            db.ModelEntries.RemoveRange(profile.Models);
+            profile.Models = models.Select(m => new ModelEntry { PublicName = m.Name!.Trim(), ProviderAccountId = m.ProviderId!.Value, UpstreamModel = m.UpstreamModel!.Trim() }).ToList();
+        }
+        if (document.Budgets is not null)
+        {
+            db.Budgets.RemoveRange(profile.Budgets);
+            profile.Budgets = budgets;
+        }
+        if (billing is { } b)
+            (profile.BillingMode, profile.PassthroughCountsAgainstBudget) = b;
         profile.UpdatedAt = actor.At;
         var after = Document(profile);
         db.Audit(actor, "profile.updated", "Team", teamId, before, after);
@@ -58,6 +80,58 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         return after;
     }
 
-    private static ProfileDocument Document(AccessProfile profile) =>
-        new(profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList());
+    private static ProfileDocument Document(AccessProfile profile) => new(
+        profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList(),
+        profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
+            .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode))).ToList(),
+        new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget));
+
+    private static string Wire<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    public static string BillingWire(BillingMode mode) => mode switch
+    {
+        BillingMode.PassthroughAllowed => "passthrough-allowed",
+        BillingMode.PassthroughRequired => "passthrough-required",
+        _ => "central",
+    };
+
+    private static List<Budget> ParseBudgets(List<ProfileBudget> budgets, Problems problems)
+    {
+        var parsed = new List<Budget>();
+        for (var i = 0; i < budgets.Count; i++)
+        {
+            var (b, at) = (budgets[i], $"budgets[{i}]");
+            var scope = Parse<BudgetScope>(b.Scope, $"{at}.scope", "team or developer", problems);
+            var cadence = Parse<BudgetCadence>(b.Cadence, $"{at}.cadence", "daily, weekly or monthly", problems);
+            var mode = b.Mode is null ? BudgetMode.Block : Parse<BudgetMode>(b.Mode, $"{at}.mode", "block or warn", problems);
+            problems.Require(b.Tokens is not null || b.Usd is not null, $"{at}.tokens", "A budget limits tokens, USD, or both.");
+            problems.Require(b.Tokens is null or > 0, $"{at}.tokens", "Tokens must be positive.");
+            problems.Require(b.Usd is null or > 0, $"{at}.usd", "USD must be positive.");
+            parsed.Add(new Budget { Scope = scope, Tokens = b.Tokens, Usd = b.Usd, Cadence = cadence, Mode = mode });
+        }
+        return parsed;
+    }
+
+    private static (BillingMode, bool)? ParseBilling(ProfileBilling? billing, Problems problems)
+    {
+        if (billing is null)
+            return null;
+        BillingMode? mode = billing.Mode switch
+        {
+            "central" or null => BillingMode.Central,
+            "passthrough-allowed" => BillingMode.PassthroughAllowed,
+            "passthrough-required" => BillingMode.PassthroughRequired,
+            _ => null,
+        };
+        problems.Require(mode is not null, "billing.mode", "Billing mode is central, passthrough-allowed or passthrough-required.");
+        return (mode ?? BillingMode.Central, billing.PassthroughCountsAgainstBudget ?? false);
+    }
+
+    private static T Parse<T>(string? value, string field, string allowed, Problems problems) where T : struct, Enum
+    {
+        if (value is not null && Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            return parsed;
+        problems.Add(field, $"Must be {allowed}.");
+        return default;
+    }
 }

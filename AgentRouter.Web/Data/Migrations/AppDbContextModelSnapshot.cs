@@ -151,6 +151,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<long>("OutputTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("OverBudget")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("ProviderAccountId")
                         .HasColumnType("TEXT");
 
