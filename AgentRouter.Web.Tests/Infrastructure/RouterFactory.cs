@@ -10,14 +10,16 @@ namespace AgentRouter.Web.Tests.Infrastructure;
 
 /// <summary>The application under test: a throwaway SQLite store, ephemeral Data Protection, an admin token from
 /// configuration, and a log of every usage record the writer commits.</summary>
-public class RouterFactory : WebApplicationFactory<Program>
+/// <param name="dataDirectory">Reuse a data folder (restart tests); a fresh temporary one by default.</param>
+/// <param name="keepData">Leave the data folder behind when disposed, for the next instance to start from.</param>
+public class RouterFactory(string? dataDirectory = null, bool keepData = false) : WebApplicationFactory<Program>
 {
     public const string AdminToken = "test-admin-token-0123456789";
 
     /// <summary>The gateway's body limit in tests: small enough to exceed cheaply, large enough for Claude Code-sized bodies.</summary>
     public const int MaxBodyBytes = 512 * 1024;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentrouter-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), "agentrouter-tests", Guid.NewGuid().ToString("N"));
 
     public UsageLog Usage { get; } = new();
 
@@ -30,7 +32,8 @@ public class RouterFactory : WebApplicationFactory<Program>
         // Package assets (MudBlazor) are served from their NuGet folders outside Development unless asked.
         builder.UseStaticWebAssets();
         builder.UseSetting("Data:Directory", DataDirectory);
-        builder.UseSetting("Data:EphemeralKeys", "true");
+        // A restart test keeps the key ring on disk, as the product does, so credentials survive the restart.
+        builder.UseSetting("Data:EphemeralKeys", (dataDirectory is null && !keepData).ToString());
         builder.UseSetting("AGENTROUTER_ADMIN_TOKEN", AdminToken);
         builder.UseSetting("Gateway:MaxRequestBodyBytes", MaxBodyBytes.ToString());
         builder.UseSetting("Gateway:SandboxEventDelay", "00:00:00");
@@ -70,6 +73,8 @@ public class RouterFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (keepData)
+            return;
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
