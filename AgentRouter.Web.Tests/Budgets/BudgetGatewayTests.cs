@@ -61,12 +61,27 @@ public sealed class BudgetGatewayTests(GatewayFixture fixture) : IClassFixture<G
         var s = await fixture.ScenarioAsync("openai", "burst", "openai-burst");
         // Each request reserves about 1,000 tokens (max_tokens 990 + the body); the budget fits ten of them.
         await SetBudgetsAsync(s, new { scope = "team", tokens = 10_300, cadence = "daily" });
-        s.Fake.Usage = new FakeUsage(Input: 5, Output: 5);
+        // Admitted streams stay open until every request has been decided, so none settles early and frees room.
+        var release = new TaskCompletionSource();
+        s.Fake.HoldAfterFirstEvent = release.Task;
+        try
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
+                s.Client.SendAsync(Requests.OpenAI(s.Key, new { model = s.PublicName, max_tokens = 990, stream = true, messages = new[] { new { role = "user", content = "hi" } } }),
+                    HttpCompletionOption.ResponseHeadersRead)));
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => s.Client.SendAsync(Call("openai", s.Key, s.PublicName, maxTokens: 990))));
-
-        Assert.Equal(10, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
-        Assert.Equal(40, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+            Assert.Equal(10, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+            Assert.Equal(40, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+            release.SetResult();
+            foreach (var response in responses)
+                using (response)
+                    await response.Content.ReadAsStringAsync();
+        }
+        finally
+        {
+            release.TrySetResult();
+            s.Fake.HoldAfterFirstEvent = null;
+        }
     }
 
     [Fact]
