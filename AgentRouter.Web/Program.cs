@@ -3,6 +3,7 @@ using AgentRouter.Web.Billing;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Mcp;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddData();
 builder.AddGateway();
 builder.AddBilling();
+builder.AddMcp();
 builder.AddAdminApi();
 builder.AddConsole();
 builder.AddHealth();
@@ -24,6 +26,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapGateway();
+app.MapMcp();
 app.MapAdminApi();
 app.MapHealth();
 app.MapConsole();

@@ -1,0 +1,24 @@
+namespace AgentRouter.Web.Mcp;
+
+public static class McpExtensions
+{
+    /// <summary>The MCP gateway: server registry, per-server proxy and tool-call records.</summary>
+    public static IHostApplicationBuilder AddMcp(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<McpServerService>();
+        builder.Services.AddSingleton<McpUpstreamClient>();
+        builder.Services.AddSingleton<McpProxy>();
+        builder.Services.AddSingleton<McpCallRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<McpCallRecorder>());
+        return builder;
+    }
+
+    /// <summary><c>/mcp/{server}</c> (one granted server) and the admin API.</summary>
+    public static IEndpointRouteBuilder MapMcp(this IEndpointRouteBuilder app)
+    {
+        var gateway = app.MapGroup("/mcp").ExcludeFromDescription().DisableAntiforgery();
+        gateway.Map("/{server}", (HttpContext context, string server, McpProxy proxy) => proxy.HandleAsync(context, server));
+        app.MapMcpAdminApi();
+        return app;
+    }
+}
