@@ -106,7 +106,7 @@ public sealed class McpProxyTests(McpFixture fixture) : IClassFixture<McpFixture
         Assert.All(upstream, r =>
         {
             Assert.Equal("Bearer " + server.Secret, r.Headers["authorization"]);
-            Assert.DoesNotContain(r.Headers.Values, v => v.Contains(s.Key) || v.Contains("ar_"));
+            Assert.DoesNotContain(r.Headers.Values, v => v.Contains(s.Key) || v.Contains($"ar_{s.Slug}_"));
         });
     }
 
