@@ -76,4 +76,20 @@ public sealed class McpMessageStreamTests
 
         await Assert.ThrowsAsync<IOException>(() => stream.WriteAsync(new byte[65]).AsTask());
     }
+
+    [Fact]
+    public async Task TheProxysFilter_RewritesAnyToolList_WhateverRequestItAnswers_AndLeavesOtherMessages()
+    {
+        var server = new McpUpstream(Guid.NewGuid(), "github", "http://127.0.0.1:1/mcp", McpAuthKind.None, null, null);
+        var filter = McpProxy.ToolListFilter(new McpServerGrant(server, ["echo"]))!;
+        const string replayed = """{"jsonrpc":"2.0","id":"other-41","result":{"tools":[{"name":"delete_repo"},{"name":"echo"}]}}""";
+        const string notification = """{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}""";
+
+        var text = await RunAsync("text/event-stream", filter, $"id: 1\ndata: {notification}\n\nid: 2\ndata: {replayed}\n\n");
+
+        Assert.StartsWith($"id: 1\ndata: {notification}\n\n", text);
+        Assert.DoesNotContain("delete_repo", text);
+        Assert.Contains("\"echo\"", text);
+        Assert.Null(McpProxy.ToolListFilter(new McpServerGrant(server, null)));
+    }
 }

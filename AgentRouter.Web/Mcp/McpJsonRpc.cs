@@ -107,6 +107,11 @@ internal static class McpJsonRpc
         message.ValueKind == JsonValueKind.Object && Id(message) is { } found && SameId(found, id)
         && (message.TryGetProperty("result", out _) || message.TryGetProperty("error", out _));
 
+    /// <summary>Whether a message is a result carrying a <c>tools</c> array, i.e. a <c>tools/list</c> answer.</summary>
+    public static bool IsToolList(JsonElement message) =>
+        message.ValueKind == JsonValueKind.Object && message.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object
+        && result.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array;
+
     private static bool SameId(string a, string b)
     {
         if (a == b)

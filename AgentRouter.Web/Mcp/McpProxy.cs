@@ -45,7 +45,8 @@ public sealed class McpProxy(
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsDelete(method))
         {
-            await ForwardAsync(context, serverGrant, requestId, inspector: null);
+            // The GET stream too: a resumed stream (Last-Event-ID) may replay a tools/list answer.
+            await ForwardAsync(context, serverGrant, requestId, ToolListFilter(serverGrant));
             return;
         }
         if (!HttpMethods.IsPost(method))
@@ -86,26 +87,17 @@ public sealed class McpProxy(
                     return;
                 }
                 context.Request.Body = new MemoryStream(body.Memory.ToArray());
-                await ForwardAsync(context, serverGrant, requestId, inspector: null);
+                await ForwardAsync(context, serverGrant, requestId, ToolListFilter(serverGrant));
                 return;
             }
 
-            var id = McpJsonRpc.Id(root);
-            switch (McpJsonRpc.Method(root))
+            if (McpJsonRpc.Method(root) == "tools/call")
             {
-                case "tools/call":
-                    await CallToolAsync(context, grant, serverGrant, root, id, body, requestId, started);
-                    return;
-                case "tools/list" when serverGrant.Tools is not null && id is not null:
-                    context.Request.Body = new MemoryStream(body.Memory.ToArray());
-                    await ForwardAsync(context, serverGrant, requestId, answer =>
-                        McpJsonRpc.IsAnswerTo(answer, id) ? McpJsonRpc.RewriteToolList(answer, tool => serverGrant.Allows(tool) ? tool : null) : null);
-                    return;
-                default:
-                    context.Request.Body = new MemoryStream(body.Memory.ToArray());
-                    await ForwardAsync(context, serverGrant, requestId, inspector: null);
-                    return;
+                await CallToolAsync(context, grant, serverGrant, root, McpJsonRpc.Id(root), body, requestId, started);
+                return;
             }
+            context.Request.Body = new MemoryStream(body.Memory.ToArray());
+            await ForwardAsync(context, serverGrant, requestId, ToolListFilter(serverGrant));
         }
     }
 
@@ -133,11 +125,12 @@ public sealed class McpProxy(
             }
 
             context.Request.Body = new MemoryStream(body.Memory.ToArray());
+            var filter = ToolListFilter(serverGrant);
             var error = await ForwardAsync(context, serverGrant, requestId, answer =>
             {
                 if (McpJsonRpc.IsAnswerTo(answer, id!))
                     (call.Outcome, call.Error) = McpJsonRpc.CallOutcome(answer);
-                return null;
+                return filter?.Invoke(answer);
             });
             if (error != ForwarderError.None)
                 (call.Outcome, call.Error) = (McpCallOutcome.Failed, McpGatewayShared.Describe(error));
@@ -151,6 +144,11 @@ public sealed class McpProxy(
             await recorder.RecordAsync(call);
         }
     }
+
+    /// <summary>For a grant restricted to some tools: rewrites any tool list in an answer, whatever request it answers and
+    /// whichever stream carries it (POST answer, GET stream, replay). Null for a whole-server grant: nothing to hide.</summary>
+    internal static McpMessageInspector? ToolListFilter(McpServerGrant grant) => grant.Tools is null ? null
+        : answer => McpJsonRpc.IsToolList(answer) ? McpJsonRpc.RewriteToolList(answer, tool => grant.Allows(tool) ? tool : null) : null;
 
     /// <summary>Forwards the request; with an inspector, every message of the answer goes through it.</summary>
     private async Task<ForwarderError> ForwardAsync(HttpContext context, McpServerGrant serverGrant, string requestId, McpMessageInspector? inspector)
