@@ -113,6 +113,25 @@ public sealed class McpAggregatedTests(McpFixture fixture) : IClassFixture<McpFi
     }
 
     [Fact]
+    public async Task AServerThatCannotBeReached_IsLeftOutOfTheList_AndItsCallsFailClearly()
+    {
+        var github = await fixture.RegisterAsync(fixture.GitHub);
+        var down = (await fixture.Router.Admin().SendAsync(HttpMethod.Post, "/api/admin/mcp-servers",
+            new { name = $"down-{Guid.NewGuid():N}"[..20], url = "http://127.0.0.1:1/mcp", auth = new { kind = "none" } }, HttpStatusCode.Created));
+        var downServer = new RegisteredServer(down["id"]!.GetValue<Guid>(), down["name"]!.GetValue<string>(), "", fixture.GitHub);
+        var s = await fixture.ScenarioAsync((github, ["echo"]), (downServer, null));
+        await using var client = await fixture.ConnectAsync("/mcp", s.Key);
+
+        var tools = await client.ListToolsAsync();
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => client.CallToolAsync($"{downServer.Name}__echo", Text("x")).AsTask());
+        var record = await fixture.Calls.For(c => c.ApiKeyId == s.KeyId && c.Server == downServer.Name);
+
+        Assert.Equal([$"{github.Name}__echo"], tools.Select(t => t.Name));
+        Assert.Contains($"'{downServer.Name}' could not be reached", failed.Message + failed.InnerException?.Message);
+        Assert.Equal((McpCallOutcome.Failed, 502), (record.Outcome, record.Status));
+    }
+
+    [Fact]
     public async Task ASessionBelongsToTheKeyThatOpenedIt()
     {
         var github = await fixture.RegisterAsync(fixture.GitHub);

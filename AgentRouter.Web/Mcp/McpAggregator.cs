@@ -30,6 +30,10 @@ public sealed class McpAggregator(
     private const string SessionHeader = "mcp-session-id";
     private const string VersionHeader = "mcp-protocol-version";
     private const int MaxSessions = 10_000;
+
+    /// <summary>Longest the router waits for a server to answer its own requests (initialize, tools/list); a server that
+    /// accepts the connection and then stalls must not hold a client's tools/list forever.</summary>
+    private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(30);
     private static readonly string[] SupportedVersions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
     private static readonly string ServerVersion = typeof(McpAggregator).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
 
@@ -182,6 +186,10 @@ public sealed class McpAggregator(
     {
         var pages = new List<JsonDocument>();
         string? cursor = null;
+        using var timeout = new CancellationTokenSource(ControlTimeout, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var clientToken = cancellationToken;
+        cancellationToken = linked.Token;
         try
         {
             for (var page = 0; page < 100; page++)
@@ -206,7 +214,7 @@ public sealed class McpAggregator(
                     break;
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or OperationCanceledException && !clientToken.IsCancellationRequested)
         {
             logger.LogWarning(ex, "Listing the tools of MCP server {Server} failed", grant.Server.Name);
         }
@@ -361,6 +369,12 @@ public sealed class McpAggregator(
         return await upstream.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
+    private async Task<UpstreamLink> OpenWithTimeoutAsync(McpUpstream server, string protocolVersion)
+    {
+        using var timeout = new CancellationTokenSource(ControlTimeout, clock);
+        return await OpenAsync(server, protocolVersion, timeout.Token);
+    }
+
     /// <summary>Opens an upstream session: initialize, then the initialized notification.</summary>
     private async Task<UpstreamLink> OpenAsync(McpUpstream server, string protocolVersion, CancellationToken cancellationToken)
     {
@@ -454,13 +468,14 @@ public sealed class McpAggregator(
         public async Task<UpstreamLink> UpstreamAsync(McpUpstream server, McpAggregator owner, CancellationToken cancellationToken)
         {
             // One initialize per server even when tools/list fans out concurrently; not bound to the first caller's token.
-            var lazy = _upstream.GetOrAdd(server.Id, _ => new Lazy<Task<UpstreamLink>>(() => owner.OpenAsync(server, protocolVersion, CancellationToken.None)));
+            var lazy = _upstream.GetOrAdd(server.Id, _ => new Lazy<Task<UpstreamLink>>(() => owner.OpenWithTimeoutAsync(server, protocolVersion)));
             try
             {
                 return await lazy.Value.WaitAsync(cancellationToken);
             }
-            catch (Exception) when (lazy.Value.IsFaulted)
+            catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
             {
+                // A failed or timed-out open is not kept: the next request tries again.
                 _upstream.TryRemove(KeyValuePair.Create(server.Id, lazy));
                 throw;
             }
