@@ -86,7 +86,7 @@ public sealed class McpProxy(
                         "Agent Router does not accept tools/list or tools/call inside a JSON-RPC batch; send them one per request.");
                     return;
                 }
-                context.Request.Body = new MemoryStream(body.Memory.ToArray());
+                UseBody(context, body);
                 await ForwardAsync(context, serverGrant, requestId, ToolListFilter(serverGrant));
                 return;
             }
@@ -96,7 +96,7 @@ public sealed class McpProxy(
                 await CallToolAsync(context, grant, serverGrant, root, McpJsonRpc.Id(root), body, requestId, started);
                 return;
             }
-            context.Request.Body = new MemoryStream(body.Memory.ToArray());
+            UseBody(context, body);
             await ForwardAsync(context, serverGrant, requestId, ToolListFilter(serverGrant));
         }
     }
@@ -124,7 +124,7 @@ public sealed class McpProxy(
                 return;
             }
 
-            context.Request.Body = new MemoryStream(body.Memory.ToArray());
+            UseBody(context, body);
             var filter = ToolListFilter(serverGrant);
             var error = await ForwardAsync(context, serverGrant, requestId, answer =>
             {
@@ -145,6 +145,14 @@ public sealed class McpProxy(
         }
     }
 
+    /// <summary>Forwards the body as read (it was consumed to be inspected), with its exact length.</summary>
+    private static void UseBody(HttpContext context, RequestBody body)
+    {
+        context.Request.Body = body.AsStream();
+        context.Request.ContentLength = body.Length;
+        context.Request.Headers.TransferEncoding = default;
+    }
+
     /// <summary>For a grant restricted to some tools: rewrites any tool list in an answer, whatever request it answers and
     /// whichever stream carries it (POST answer, GET stream, replay). Null for a whole-server grant: nothing to hide.</summary>
     internal static McpMessageInspector? ToolListFilter(McpServerGrant grant) => grant.Tools is null ? null
@@ -158,12 +166,6 @@ public sealed class McpProxy(
         McpMessageStream? tap = null;
         if (inspector is not null)
             context.Response.Body = tap = new McpMessageStream(clientBody, () => context.Response.ContentType, inspector, MaxInspectedMessageBytes);
-        if (context.Request.Body is MemoryStream buffered)
-        {
-            context.Request.ContentLength = buffered.Length;
-            context.Request.Headers.TransferEncoding = default;
-        }
-
         ForwarderError error;
         try
         {
