@@ -16,8 +16,9 @@ namespace AgentRouter.Web.Tests.Fakes;
 /// <summary>One HTTP request as the fake MCP server received it.</summary>
 public sealed record McpRecordedRequest(string Method, IReadOnlyDictionary<string, string> Headers, string Body);
 
-/// <summary>A real MCP server (ModelContextProtocol.AspNetCore, Streamable HTTP with sessions) on a loopback Kestrel port,
-/// with a few tools, recording every request it receives and refusing any without the expected credential.</summary>
+/// <summary>A real MCP server (ModelContextProtocol.AspNetCore, Streamable HTTP) on a loopback Kestrel port, with a few
+/// tools, recording every request it receives and refusing any without the expected credential. Stateful (initialize,
+/// Mcp-Session-Id) by default; stateless serves the 2026-07-28 revision (server/discover, no sessions).</summary>
 public sealed class FakeMcpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -31,7 +32,7 @@ public sealed class FakeMcpServer : IAsyncDisposable
 
     public IReadOnlyList<McpRecordedRequest> Requests => State.Requests.ToArray();
 
-    public static async Task<FakeMcpServer> StartAsync(string name)
+    public static async Task<FakeMcpServer> StartAsync(string name, bool stateless = false)
     {
         var state = new FakeMcpState(name);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
@@ -39,7 +40,7 @@ public sealed class FakeMcpServer : IAsyncDisposable
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(state);
         builder.Services.AddMcpServer(o => o.ServerInfo = new Implementation { Name = name, Version = "1.0.0" })
-            .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateful)
+            .WithHttpTransport(o => o.SessionMode = stateless ? HttpServerSessionMode.Stateless : HttpServerSessionMode.Stateful)
             .WithTools<FakeMcpTools>();
         var app = builder.Build();
         app.Use(async (context, next) =>

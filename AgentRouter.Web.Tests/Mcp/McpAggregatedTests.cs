@@ -34,6 +34,21 @@ public sealed class McpAggregatedTests(McpFixture fixture) : IClassFixture<McpFi
     }
 
     [Fact]
+    public async Task ASessionlessServer_CanBeAggregatedWithAStatefulOne()
+    {
+        var github = await fixture.RegisterAsync(fixture.GitHub);
+        var tickets = await fixture.RegisterAsync(fixture.Stateless);
+        var s = await fixture.ScenarioAsync((github, ["echo"]), (tickets, ["echo"]));
+        await using var client = await fixture.ConnectAsync("/mcp", s.Key);
+
+        var tools = await client.ListToolsAsync();
+        var result = await client.CallToolAsync($"{tickets.Name}__echo", Text("hi"));
+
+        Assert.Equal([$"{github.Name}__echo", $"{tickets.Name}__echo"], tools.Select(t => t.Name).Order());
+        Assert.Equal("tickets: hi", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+    }
+
+    [Fact]
     public async Task EachServerGetsItsOwnCredential_AndNoRouterKey()
     {
         var github = await fixture.RegisterAsync(fixture.GitHub);

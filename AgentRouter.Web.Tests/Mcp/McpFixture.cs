@@ -15,12 +15,16 @@ public sealed class McpFixture : IAsyncLifetime
     public RouterFactory Router { get; } = new();
     public FakeMcpServer GitHub { get; private set; } = null!;
     public FakeMcpServer Jira { get; private set; } = null!;
+
+    /// <summary>A server of the 2026-07-28 revision: no initialize, no sessions.</summary>
+    public FakeMcpServer Stateless { get; private set; } = null!;
     public McpCallLog Calls { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         GitHub = await FakeMcpServer.StartAsync("github");
         Jira = await FakeMcpServer.StartAsync("jira");
+        Stateless = await FakeMcpServer.StartAsync("tickets", stateless: true);
         Router.EnsureStarted();
         Calls = new McpCallLog(Router.Services.GetRequiredService<McpCallRecorder>());
     }
@@ -30,6 +34,7 @@ public sealed class McpFixture : IAsyncLifetime
         await Router.DisposeAsync();
         await GitHub.DisposeAsync();
         await Jira.DisposeAsync();
+        await Stateless.DisposeAsync();
     }
 
     /// <summary>Registers a fake with a fresh bearer secret under a fresh name; the fake then accepts only that secret.</summary>

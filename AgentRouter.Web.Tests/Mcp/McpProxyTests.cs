@@ -178,6 +178,26 @@ public sealed class McpProxyTests(McpFixture fixture) : IClassFixture<McpFixture
     }
 
     [Fact]
+    public async Task ASessionlessServerOfTheLatestRevision_IsFilteredAndEnforcedToo()
+    {
+        var server = await fixture.RegisterAsync(fixture.Stateless);
+        var s = await fixture.ScenarioAsync((server, ["echo"]));
+        var seen = fixture.Stateless.Requests.Count;
+        await using var client = await fixture.ConnectAsync($"/mcp/{server.Name}", s.Key);
+
+        var tools = await client.ListToolsAsync();
+        var echoed = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["text"] = "hi" });
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("delete_repo", new Dictionary<string, object?> { ["repo"] = "x" }).AsTask());
+
+        Assert.Equal("2026-07-28", client.NegotiatedProtocolVersion);
+        Assert.Null(client.SessionId);
+        Assert.Equal(["echo"], tools.Select(t => t.Name));
+        Assert.Equal("tickets: hi", Assert.IsType<TextContentBlock>(Assert.Single(echoed.Content)).Text);
+        Assert.Contains("'delete_repo'", refused.Message);
+        Assert.DoesNotContain(fixture.Stateless.Requests.Skip(seen), r => r.Body.Contains("delete_repo"));
+    }
+
+    [Fact]
     public async Task RevokingTheKey_TakesEffectOnTheNextRequest()
     {
         var server = await fixture.RegisterAsync(fixture.GitHub);
