@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Tests.Infrastructure;
@@ -104,5 +106,16 @@ public sealed class McpAdminApiTests(McpFixture fixture) : IClassFixture<McpFixt
         Assert.All(calls, c => Assert.Equal(server.Name, c!["server"]!.GetValue<string>()));
         Assert.Empty(none);
         Assert.Single(mine);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheMcpAdminApi_ButNotTheGateway()
+    {
+        var paths = (await fixture.Router.Gateway().GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+
+        Assert.True(paths.TryGetProperty("/api/admin/mcp-servers", out _));
+        Assert.True(paths.TryGetProperty("/api/admin/mcp-servers/{id}/secret", out _));
+        Assert.True(paths.TryGetProperty("/api/admin/mcp-calls", out _));
+        Assert.False(paths.TryGetProperty("/mcp/{server}", out _));
     }
 }
