@@ -4,6 +4,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Mcp;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -14,6 +15,7 @@ builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
 builder.AddBilling();
+builder.AddMcp();
 builder.AddAdminApi();
 builder.AddConsole();
 builder.AddHealth();
@@ -27,6 +29,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapGateway();
+app.MapMcp();
 app.MapAdminApi();
 app.MapHealth();
 app.MapConsole();

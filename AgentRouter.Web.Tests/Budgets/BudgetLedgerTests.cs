@@ -16,7 +16,7 @@ public sealed class BudgetLedgerTests
     public BudgetLedgerTests() =>
         _ledger = new BudgetLedger(_clock, Options.Create(new BudgetOptions()), new NoStore(), NullLogger<BudgetLedger>.Instance);
 
-    private static TeamPolicy Team(params BudgetPolicy[] budgets) => new(Guid.NewGuid(), "payments", BillingMode.Central, [], budgets);
+    private static TeamPolicy Team(params BudgetPolicy[] budgets) => new(Guid.NewGuid(), "payments", BillingMode.Central, [], budgets: budgets);
 
     private static BudgetPolicy Budget(long? tokens, BudgetScope scope = BudgetScope.Developer, BudgetMode mode = BudgetMode.Block, decimal? usd = null) =>
         new(Guid.NewGuid(), scope, tokens, usd, BudgetCadence.Daily, mode);

@@ -31,6 +31,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();
     public DbSet<McpServer> McpServers => Set<McpServer>();
     public DbSet<McpGrant> McpGrants => Set<McpGrant>();
+    public DbSet<McpCallRecord> McpCalls => Set<McpCallRecord>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AdminApiToken> AdminApiTokens => Set<AdminApiToken>();
 

@@ -1,6 +1,7 @@
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Keys;
+using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Teams;
@@ -49,18 +50,23 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
             a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
+        var mcpServers = (await db.McpServers.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
+            s => s.Id,
+            s => new McpUpstream(s.Id, s.Name, s.Url, s.AuthKind, s.AuthHeader, s.SecretCipher is null ? null : secrets.Unprotect(s.SecretCipher)));
         var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models)
+            .Include(t => t.Profile).ThenInclude(p => p.McpGrants)
             .Include(t => t.Profile).ThenInclude(p => p.Budgets).AsSplitQuery().ToListAsync(cancellationToken);
         var teamPolicies = teams.ToDictionary(t => t.Id, t => new TeamPolicy(
             t.Id, t.Slug, t.Profile.BillingMode,
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
                 .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel)))
                 .ToList(),
+            t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools)),
             t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),
             t.Profile.PassthroughCountsAgainstBudget));
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(cancellationToken);
         var grants = keys.Select(k => new KeyGrant(k.Id, k.Hash, teamPolicies[k.TeamId], k.DeveloperId, k.ServiceAgent, k.ExpiresAt));
-        return new PolicySnapshot(grants, teamPolicies.Values);
+        return new PolicySnapshot(grants, teamPolicies.Values, mcpServers.Values);
     }
 }
 
@@ -69,7 +75,8 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
 internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveChangesInterceptor
 {
     private static readonly HashSet<Type> PolicyTypes =
-        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey), typeof(Budget)];
+        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey),
+         typeof(Budget), typeof(McpServer), typeof(McpGrant)];
 
     // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> _pending = [];

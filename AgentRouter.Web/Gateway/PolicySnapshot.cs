@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using AgentRouter.Web.Budgets;
+using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 
@@ -14,14 +15,18 @@ public sealed class PolicySnapshot
     private readonly FrozenDictionary<string, KeyGrant> _keysByHash;
     private readonly FrozenDictionary<string, KeyGrant>.AlternateLookup<ReadOnlySpan<char>> _keysBySpan;
 
-    public PolicySnapshot(IEnumerable<KeyGrant> keys, IEnumerable<TeamPolicy> teams)
+    public PolicySnapshot(IEnumerable<KeyGrant> keys, IEnumerable<TeamPolicy> teams, IEnumerable<McpUpstream>? mcpServers = null)
     {
         _keysByHash = keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
         _keysBySpan = _keysByHash.GetAlternateLookup<ReadOnlySpan<char>>();
         Teams = teams.ToFrozenDictionary(t => t.TeamId);
+        McpServers = (mcpServers ?? []).ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
     }
 
     public FrozenDictionary<Guid, TeamPolicy> Teams { get; }
+
+    /// <summary>Every registered MCP server by name, granted to anyone or not (so "unknown" and "not granted" differ).</summary>
+    public FrozenDictionary<string, McpUpstream> McpServers { get; }
 
     /// <summary>Finds a live (not revoked) key by the lower-case hex SHA-256 of its text.</summary>
     public KeyGrant? FindKey(ReadOnlySpan<char> hash) => _keysBySpan.TryGetValue(hash, out var grant) ? grant : null;
@@ -30,9 +35,9 @@ public sealed class PolicySnapshot
 /// <summary>A live Agent Router key and whom it speaks for.</summary>
 public sealed record KeyGrant(Guid KeyId, string Hash, TeamPolicy Team, Guid? DeveloperId, string? ServiceAgent, DateTimeOffset? ExpiresAt);
 
-/// <summary>A team's access profile, resolved: public model names to routes.</summary>
+/// <summary>A team's access profile, resolved: public model names to routes, budgets, granted MCP servers by name.</summary>
 public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IReadOnlyList<ModelRoute> models,
-    IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false)
+    IEnumerable<McpServerGrant>? mcpServers = null, IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false)
 {
     private readonly FrozenDictionary<string, ModelRoute> _byName = models.ToFrozenDictionary(m => m.PublicName, StringComparer.Ordinal);
 
@@ -46,6 +51,10 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     public IReadOnlyList<ModelRoute> Models { get; } = models;
     public IReadOnlyList<BudgetPolicy> Budgets { get; } = budgets ?? [];
     public bool PassthroughCountsAgainstBudget { get; } = passthroughCountsAgainstBudget;
+
+    /// <summary>The MCP servers the profile grants, by server name; absent means denied.</summary>
+    public FrozenDictionary<string, McpServerGrant> McpServers { get; } =
+        (mcpServers ?? []).ToFrozenDictionary(g => g.Server.Name, StringComparer.Ordinal);
 
     /// <summary>Resolves what a client asked for: a public name, or the exact upstream id an entry pins
     /// (clients such as Claude Code send dated ids).</summary>

@@ -24,6 +24,7 @@ public sealed class McpServer
     public string? SecretHint { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? SecretRotatedAt { get; set; }
 }
 
 public enum McpAuthKind { None, Bearer, Header }

@@ -2,12 +2,16 @@ using AgentRouter.Web.Admin;
 using AgentRouter.Web.Audit;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
+using AgentRouter.Web.Mcp;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Profiles;
 
 /// <summary>The profile as the admin API reads and writes it. On write, a section left out (null) stays as it is.</summary>
-public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null);
+public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcpServer>? McpServers = null, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null);
+
+/// <summary>A granted MCP server; <paramref name="Tools"/> null grants every tool, a list only those.</summary>
+public sealed record ProfileMcpServer(Guid? ServerId, List<string>? Tools);
 
 /// <summary>A budget: <c>scope</c> team|developer, <c>tokens</c> and/or <c>usd</c> per window, <c>cadence</c>
 /// daily|weekly|monthly, <c>mode</c> block|warn.</summary>
@@ -25,7 +29,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> GetAsync(Guid teamId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.Budgets).AsSplitQuery()
+        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         return profile is null ? AdminResult<ProfileDocument>.NotFound($"No team {teamId}.") : Document(profile);
     }
@@ -33,7 +37,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> PutAsync(Guid teamId, ProfileDocument document, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.Budgets).AsSplitQuery()
+        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         if (profile is null)
             return AdminResult<ProfileDocument>.NotFound($"No team {teamId}.");
@@ -57,6 +61,27 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
             if (name is not null && models.Take(i).Any(m => m.Name?.Trim() == name))
                 problems.Add($"{at}.name", $"'{name}' is listed twice.");
         }
+        var mcpServers = document.McpServers ?? [];
+        var registered = await db.McpServers.AsNoTracking().Select(s => s.Id).ToListAsync(cancellationToken);
+        for (var i = 0; i < mcpServers.Count; i++)
+        {
+            var (serverId, tools) = (mcpServers[i].ServerId, mcpServers[i].Tools);
+            var at = $"mcpServers[{i}]";
+            if (serverId is not { } id || !registered.Contains(id))
+                problems.Add($"{at}.serverId", "An MCP server registered with POST /api/admin/mcp-servers is required.");
+            else if (mcpServers.Take(i).Any(m => m.ServerId == id))
+                problems.Add($"{at}.serverId", "This server is granted twice; list its tools in one grant.");
+            if (tools is null)
+                continue;
+            problems.Require(tools.Count > 0, $"{at}.tools", "An empty tool list grants nothing; omit 'tools' to grant every tool of the server, or remove the grant.");
+            for (var t = 0; t < tools.Count; t++)
+            {
+                if (string.IsNullOrWhiteSpace(tools[t]) || tools[t].Length > 200 || tools[t] != tools[t].Trim())
+                    problems.Add($"{at}.tools[{t}]", "A tool name is required (exactly as the server names it, at most 200 characters).");
+                else if (tools.Take(t).Contains(tools[t], StringComparer.Ordinal))
+                    problems.Add($"{at}.tools[{t}]", $"'{tools[t]}' is listed twice.");
+            }
+        }
         if (problems.Any)
             return AdminResult<ProfileDocument>.Invalid(problems);
 
@@ -65,6 +90,11 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         {
             db.ModelEntries.RemoveRange(profile.Models);
             profile.Models = models.Select(m => new ModelEntry { PublicName = m.Name!.Trim(), ProviderAccountId = m.ProviderId!.Value, UpstreamModel = m.UpstreamModel!.Trim() }).ToList();
+        }
+        if (document.McpServers is not null)
+        {
+            db.McpGrants.RemoveRange(profile.McpGrants);
+            profile.McpGrants = mcpServers.Select(m => new McpGrant { ServerId = m.ServerId!.Value, Tools = m.Tools?.ToList() }).ToList();
         }
         if (document.Budgets is not null)
         {
@@ -82,6 +112,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
 
     private static ProfileDocument Document(AccessProfile profile) => new(
         profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList(),
+        profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList())).ToList(),
         profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
             .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode))).ToList(),
         new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget));
