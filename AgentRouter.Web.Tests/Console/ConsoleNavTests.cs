@@ -8,7 +8,7 @@ namespace AgentRouter.Web.Tests.Console;
 public sealed class ConsoleNavTests : ConsoleComponentContext
 {
     [Theory]
-    [InlineData(Roles.Admin, new[] { "Overview", "Teams", "Developers", "Keys", "Providers", "Model catalog", "Audit log", "Settings" })]
+    [InlineData(Roles.Admin, new[] { "Overview", "Teams", "Developers", "Keys", "Providers", "Model catalog", "MCP servers", "Audit log", "Settings" })]
     [InlineData(Roles.Finance, new[] { "Overview" })]
     [InlineData(Roles.Developer, new[] { "My access" })]
     public void EachRole_SeesItsOwnPages(string role, string[] expected)

@@ -9,6 +9,7 @@ public static class BudgetExtensions
         builder.Services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<BudgetOptions>, ValidateBudgetOptions>();
         builder.Services.AddSingleton<BudgetLedger>();
+        builder.Services.AddSingleton<BudgetStatus>();
         builder.Services.AddTransient<BudgetResetJob>();
         return builder;
     }

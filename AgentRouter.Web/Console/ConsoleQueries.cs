@@ -27,6 +27,8 @@ public sealed record DeveloperRow(Guid Id, string Name, string Email, Guid TeamI
 public sealed record KeyRow(Guid Id, string Prefix, string Name, Guid TeamId, string Team, Guid? DeveloperId, string Owner, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
 
+public sealed record ToolCallRow(DateTimeOffset At, string Agent, string Server, string Tool, string Outcome, int LatencyMs);
+
 public sealed record ProfileChange(DateTimeOffset At, string Actor, string Summary);
 
 public sealed record UsageRow(DateTimeOffset At, string Agent, string? Model, int Status, long Tokens, decimal CostUsd, int LatencyMs, string? Error);
@@ -142,6 +144,13 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
             .OrderByDescending(u => u.Id).Take(take)
             .Select(u => new UsageRow(u.At, u.Agent, u.RequestedModel, u.Status, u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens, u.CostUsd, u.LatencyMs, u.Error))
             .ToListAsync(cancellationToken);
+    }
+
+    public async Task<List<ToolCallRow>> RecentToolCallsAsync(Guid developerId, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.McpCalls.AsNoTracking().Where(c => c.DeveloperId == developerId).OrderByDescending(c => c.Id).Take(take)
+            .Select(c => new ToolCallRow(c.At, c.Agent, c.Server, c.Tool, c.Outcome, c.LatencyMs)).ToListAsync(cancellationToken);
     }
 
     /// <summary>The developer a console user is, by link or by email.</summary>

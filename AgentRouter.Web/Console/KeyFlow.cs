@@ -38,5 +38,7 @@ public sealed class KeyFlow(KeyService keys, NavigationManager navigation)
         $"export OPENAI_API_KEY={key}",
         "# Google Gen AI SDKs (base URL option: " + router + ")",
         $"export GEMINI_API_KEY={key}",
+        "# MCP servers the team is granted, in Claude Code",
+        $"claude mcp add --transport http agent-router {router}/mcp --header \"Authorization: Bearer {key}\"",
     ];
 }
