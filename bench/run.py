@@ -190,6 +190,7 @@ def main():
     bodies = write_bodies()
     pids = {"router": router.pid, "upstream": upstream.pid}
     rss_idle = rss_mb(router.pid)
+    load_before = loadavg()
 
     cases = [  # name, path, body, what it is
         ("small", "/v1/messages", "small", "Anthropic, non-streamed, ~120 B body"),
@@ -247,7 +248,9 @@ def main():
         "quick": QUICK,
         "machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "kernel": platform.release(),
                     "dotnet": subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip(),
-                    "note": "load generator, router and upstream fake share the same CPUs; loopback only"},
+                    "loadavg_before": load_before, "loadavg_after": loadavg(),
+                    "note": "load generator, router and upstream fake share the same CPUs; loopback only; a load average "
+                            "well above the run's own (about 2) means other work shared the CPUs and the numbers are lower"},
         "seconds_per_run": DURATION,
         "router_rss_idle_mb": rss_idle,
         "router_rss_end_mb": rss_mb(router.pid),
@@ -263,6 +266,11 @@ def main():
     print_table(report)
 
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -274,7 +282,8 @@ def cpu_model():
 def print_table(rep):
     m = rep["machine"]
     print(f"\nAgent Router gateway benchmark — {rep['when']} — {m['cpus']} CPUs ({m['cpu_model']}), .NET SDK {m['dotnet']}"
-          f"{' — QUICK' if rep['quick'] else ''}; {rep['seconds_per_run']} s per run; wrk, router and upstream share the CPUs.\n")
+          f"{' — QUICK' if rep['quick'] else ''}; {rep['seconds_per_run']} s per run; wrk, router and upstream share the CPUs; "
+          f"load average before {m['loadavg_before']}, after {m['loadavg_after']}.\n")
     print("| case | conns | direct req/s | router req/s | router/direct | direct p50 | router p50 | added p50 | direct p99 | router p99 | router CPU µs/req | router RSS MB | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rep["cases"]:

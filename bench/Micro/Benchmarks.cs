@@ -61,6 +61,43 @@ public class ModelRewrite
     }
 }
 
+/// <summary>Step 5: shaping the upstream request (credentials stripped and injected) and the response headers,
+/// for a Claude Code-like set of request headers.</summary>
+[MemoryDiagnoser]
+public class ForwardTransform
+{
+    private readonly UpstreamAccount _account = new(Guid.NewGuid(), "Anthropic", ProviderKind.Anthropic, "http://127.0.0.1:1", "sk-ant-bench-0000");
+    private DefaultHttpContext _context = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _context = new DefaultHttpContext();
+        var headers = _context.Request.Headers;
+        _context.Request.Method = "POST";
+        headers["x-api-key"] = "ar_bench_0123456789012345678901234567890123456789012";
+        headers["anthropic-version"] = "2023-06-01";
+        headers["anthropic-beta"] = "claude-code-20250219,interleaved-thinking-2025-05-14";
+        headers["content-type"] = "application/json";
+        headers["user-agent"] = "claude-cli/2.0.0 (external, cli)";
+        headers["x-app"] = "cli";
+        headers["x-stainless-lang"] = "js";
+        headers["x-stainless-retry-count"] = "0";
+        headers["x-claude-code-session-id"] = "5b3c7f0e-0000-4000-8000-000000000000";
+        headers["accept"] = "application/json";
+        headers["accept-encoding"] = "gzip, deflate, br";
+    }
+
+    [Benchmark]
+    public async Task<int> TransformRequest()
+    {
+        using var request = new HttpRequestMessage();
+        var transformer = new UpstreamTransformer("http://127.0.0.1:1/v1/messages", _account, "req_0");
+        await transformer.TransformRequestAsync(_context, request, "http://127.0.0.1:1", CancellationToken.None);
+        return request.Headers.NonValidated.Count;
+    }
+}
+
 /// <summary>Step 6: the tap over a realistic streamed answer, one write per SSE event (50 events; reported per event).</summary>
 [MemoryDiagnoser]
 public class SseUsageTap
@@ -138,6 +175,16 @@ public class UsageHandOff
             await _recorder.RecordAsync(NewRecord());
         while (Volatile.Read(ref _persisted) < target)
             await Task.Delay(1);
+    }
+
+    /// <summary>A quiet router: every record is its own batch and commit.</summary>
+    [Benchmark]
+    public async Task RecordAndPersistAlone()
+    {
+        var target = Volatile.Read(ref _persisted) + 1;
+        await _recorder.RecordAsync(NewRecord());
+        while (Volatile.Read(ref _persisted) < target)
+            await Task.Yield();
     }
 
     private UsageRecord NewRecord() => new()
