@@ -2,7 +2,7 @@
 """Gateway benchmark: direct to a loopback upstream fake vs through the router, in one run. Called by run.sh,
 which builds everything first. Starts the upstream and the router, configures the router through its admin API,
 drives load with wrk and bench/Driver, prints a table and writes bench/results/latest.json. Stops what it started."""
-import json, os, platform, secrets, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, platform, secrets, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 from datetime import datetime, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -16,6 +16,7 @@ HOLD_STREAMS = 1000
 HOLD_DELAY_MS = 60 if QUICK else 200  # 50 events per stream: 3 s (quick) or 10 s per stream
 TTFB_N = 100 if QUICK else 300
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+BUDGETS = False
 started_procs = []
 
 
@@ -91,9 +92,23 @@ def configure():
     admin("PUT", "/catalog/claude-sonnet-4-5-20250929", {"inputPerMTok": 3, "outputPerMTok": 15, "cacheWritePerMTok": 3.75, "cacheReadPerMTok": 0.3, "contextWindow": 200000})
     admin("PUT", "/catalog/gpt-4o-2024-08-06", {"inputPerMTok": 2.5, "outputPerMTok": 10, "cacheWritePerMTok": 0, "cacheReadPerMTok": 1.25, "contextWindow": 128000})
     team = admin("POST", "/teams", {"name": "Bench", "slug": "bench"})
-    admin("PUT", f"/teams/{team['id']}/profile", {"models": [
+    models = {"models": [
         {"name": "claude-sonnet-4-5", "providerId": anthropic["id"], "upstreamModel": "claude-sonnet-4-5-20250929"},
-        {"name": "gpt-4o", "providerId": openai["id"], "upstreamModel": "gpt-4o-2024-08-06"}]})
+        {"name": "gpt-4o", "providerId": openai["id"], "upstreamModel": "gpt-4o-2024-08-06"}]}
+    # Budgets (issue 4) must be on the measured path where the router has them: a team pool and a per-developer
+    # window, both enforcing ("block") and far too large to refuse anything during the run.
+    budgets = {"budgets": [
+        {"scope": "team", "tokens": 10**13, "cadence": "monthly", "mode": "block"},
+        {"scope": "developer", "tokens": 10**13, "cadence": "daily", "mode": "block"}]}
+    global BUDGETS
+    try:
+        admin("PUT", f"/teams/{team['id']}/profile", {**models, **budgets})
+        BUDGETS = bool((admin("GET", f"/teams/{team['id']}/profile") or {}).get("budgets"))
+    except urllib.error.HTTPError as e:
+        log(f"  budgets not accepted ({e.code}); measuring without them")
+        admin("PUT", f"/teams/{team['id']}/profile", models)
+        BUDGETS = False
+    log(f"  budgets on the measured path: {'yes' if BUDGETS else 'no (this router has none)'}")
     dev = admin("POST", "/developers", {"email": "bench@corp.example", "name": "Bench", "teamId": team["id"]})
     return admin("POST", "/keys", {"teamId": team["id"], "developerId": dev["id"], "name": "bench"})["key"]
 
@@ -256,6 +271,7 @@ def main():
                     "note": "load generator, router and upstream fake share the same CPUs; loopback only; a load average "
                             "well above the run's own (about 2) means other work shared the CPUs and the numbers are lower"},
         "seconds_per_run": DURATION,
+        "budgets_on_path": BUDGETS,
         "router_rss_idle_mb": rss_idle,
         "router_rss_end_mb": rss_mb(router.pid),
         "cases": results,
@@ -287,7 +303,7 @@ def print_table(rep):
     m = rep["machine"]
     print(f"\nAgent Router gateway benchmark — {rep['when']} — {m['cpus']} CPUs ({m['cpu_model']}), .NET SDK {m['dotnet']}"
           f"{' — QUICK' if rep['quick'] else ''}; {rep['seconds_per_run']} s per run; wrk, router and upstream share the CPUs; "
-          f"load average before {m['loadavg_before']}, after {m['loadavg_after']}.\n")
+          f"load average before {m['loadavg_before']}, after {m['loadavg_after']}; budgets on the path: {'yes' if rep['budgets_on_path'] else 'no'}.\n")
     print("| case | conns | direct req/s | router req/s | router/direct | direct p50 | router p50 | added p50 | direct p99 | router p99 | router CPU µs/req | router RSS MB | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rep["cases"]:
