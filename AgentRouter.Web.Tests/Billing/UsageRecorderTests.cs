@@ -1,4 +1,5 @@
 using System.Net;
+using AgentRouter.Web.Billing;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Tests.Fakes;
 using AgentRouter.Web.Tests.Infrastructure;
@@ -37,6 +38,62 @@ public sealed class UsageRecorderTests
         }
         SqliteConnection.ClearAllPools();
         await router.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Writer_StoresEveryColumnExactlyAsSaveChangesDoes()
+    {
+        var directory = Directory.CreateTempSubdirectory("agentrouter-usage-").FullName;
+        var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={Path.Combine(directory, "usage.db")}").Options;
+        await using (var db = new AppDbContext(options))
+            await db.Database.MigrateAsync();
+        Guid team = Guid.NewGuid(), developer = Guid.NewGuid(), key = Guid.NewGuid(), account = Guid.NewGuid();
+        UsageRecord Sample(string requestId, bool optionalsSet) => new()
+        {
+            At = new DateTimeOffset(2026, 11, 26, 15, 4, 5, 678, TimeSpan.Zero).AddTicks(9), RequestId = requestId,
+            TeamId = team, DeveloperId = optionalsSet ? developer : null, ApiKeyId = key, Agent = "claude-code",
+            SessionId = optionalsSet ? "session-1" : null, Surface = "anthropic.messages", RequestedModel = "claude-sonnet-4-5",
+            UpstreamModel = optionalsSet ? "claude-sonnet-4-5-20250929" : null, ProviderAccountId = optionalsSet ? account : null,
+            Billing = UsageBilling.Passthrough, Status = 200, InputTokens = 472, OutputTokens = 312, CacheWriteTokens = 1024,
+            CacheReadTokens = 20480, ReasoningTokens = 7, CostUsd = 0.012345678m, LatencyMs = 12, TimeToFirstByteMs = optionalsSet ? 3 : null,
+            Streamed = true, Error = optionalsSet ? "client_disconnected" : null,
+        };
+        foreach (var optionalsSet in new[] { true, false })
+        {
+            var viaSaveChanges = Sample("req_ef", optionalsSet);
+            var viaWriter = Sample("req_writer", optionalsSet);
+            await using (var db = new AppDbContext(options))
+            {
+                db.Usage.Add(viaSaveChanges);
+                await db.SaveChangesAsync();
+            }
+            var recorder = new UsageRecorder(new Factory(options), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UsageRecorder>.Instance);
+            await recorder.StartAsync(CancellationToken.None);
+            await recorder.RecordAsync(viaWriter);
+            await recorder.StopAsync(CancellationToken.None);
+
+            Assert.True(viaWriter.Id > viaSaveChanges.Id);
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "usage.db")}");
+            await connection.OpenAsync();
+            var rows = new List<Dictionary<string, string>>();
+            foreach (var id in new[] { viaSaveChanges.Id, viaWriter.Id })
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT * FROM \"Usage\" WHERE \"Id\" = {id}";
+                await using var reader = await command.ExecuteReaderAsync();
+                Assert.True(await reader.ReadAsync());
+                rows.Add(Enumerable.Range(0, reader.FieldCount).Where(i => reader.GetName(i) is not ("Id" or "RequestId"))
+                    .ToDictionary(reader.GetName, i => $"{reader.GetDataTypeName(i)}:{(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))}"));
+            }
+            Assert.Equal(rows[0], rows[1]);
+        }
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private sealed class Factory(DbContextOptions<AppDbContext> options) : IDbContextFactory<AppDbContext>
+    {
+        public AppDbContext CreateDbContext() => new(options);
     }
 
     [Fact]

@@ -118,6 +118,17 @@ public sealed class UsageTapTests
         Assert.Equal(284, tap.Usage.Reasoning);
     }
 
+    [Theory]
+    [InlineData("""data: {"choices":[{"delta":{"content":"hi"}}],"usage":null}""", false)]
+    [InlineData("""data: {"choices":[],"usage":{"prompt_tokens":1}}""", true)]
+    [InlineData("""data: {"usage":null,"x":{"usage":{"prompt_tokens":1}}}""", true)]
+    [InlineData("""data: {"choices":[{"delta":{"content":"a \"usage\":null b"}}],"usage":null}""", true)]
+    [InlineData("""data: {"usageMetadata":{"promptTokenCount":3}}""", true)]
+    [InlineData("""data: {"usage": null}""", true)]
+    [InlineData("""data: {"type":"ping"}""", false)]
+    public void MayCarryUsage_SkipsOnlyLinesWhoseEveryMentionIsUsageNull(string line, bool expected) =>
+        Assert.Equal(expected, UsageTap.MayCarryUsage(Utf8(line)));
+
     [Fact]
     public async Task EventStream_SyncWrites_BehaveLikeAsyncOnes()
     {

@@ -128,10 +128,25 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
                 _eventStart = _scanned;
                 _dropEvent = false;
             }
-            else if (line.StartsWith("data:"u8) && line.IndexOf("usage"u8) >= 0)
+            else if (line.StartsWith("data:"u8) && MayCarryUsage(line))
                 _dropEvent |= Observe(line[5..].TrimStart((byte)' ')) && withholdUsageChunk;
         }
         return _pending.AsMemory(releaseStart, output);
+    }
+
+    /// <summary>Whether a data line may report usage. OpenAI puts <c>"usage":null</c> on every chunk of a stream that
+    /// asked for usage; a line whose every mention is exactly that reports nothing (parsing it would change nothing) and
+    /// is not parsed: bench/Micro measured ~7 µs per such chunk, 50 of them per answer.</summary>
+    internal static bool MayCarryUsage(ReadOnlySpan<byte> line)
+    {
+        for (var at = line.IndexOf("usage"u8); at >= 0; )
+        {
+            if (!line[at..].StartsWith("usage\":null"u8) || at == 0 || line[at - 1] != (byte)'"' || (at >= 2 && line[at - 2] == (byte)'\\'))
+                return true;
+            var next = line[(at + 5)..].IndexOf("usage"u8);
+            at = next < 0 ? -1 : at + 5 + next;
+        }
+        return false;
     }
 
     private bool Observe(ReadOnlySpan<byte> json)
