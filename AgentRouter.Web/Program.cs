@@ -3,6 +3,7 @@ using AgentRouter.Web.Billing;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Jobs;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -12,6 +13,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddData();
 builder.AddGateway();
 builder.AddBilling();
+builder.AddBillingReports();
+builder.AddJobs();
 builder.AddAdminApi();
 builder.AddConsole();
 builder.AddHealth();
@@ -26,6 +29,8 @@ app.UseAntiforgery();
 
 app.MapGateway();
 app.MapAdminApi();
+app.MapBillingReports();
+app.MapJobs();
 app.MapHealth();
 app.MapConsole();
 

@@ -34,6 +34,9 @@ public class RouterFactory : WebApplicationFactory<Program>
         builder.UseSetting("AGENTROUTER_ADMIN_TOKEN", AdminToken);
         builder.UseSetting("Gateway:MaxRequestBodyBytes", MaxBodyBytes.ToString());
         builder.UseSetting("Gateway:SandboxEventDelay", "00:00:00");
+        // Tests call each job's RunAsync directly with a fake clock; no Hangfire server polls in the background.
+        builder.UseSetting("Jobs:Storage", "InMemory");
+        builder.UseSetting("Jobs:Server", "false");
         // Quiet by default; AGENTROUTER_TEST_LOGS=1 shows the application's warnings and errors while debugging a test.
         builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter((category, level) =>
             Environment.GetEnvironmentVariable("AGENTROUTER_TEST_LOGS") == "1" && level >= LogLevel.Warning).AddSimpleConsole());
