@@ -1,5 +1,6 @@
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Console;
 using AgentRouter.Web.Console.Pages;
 using AgentRouter.Web.Tests.Billing;
 using Bunit;
@@ -32,7 +33,7 @@ public sealed class FinancePageTests : ConsoleComponentContext, IClassFixture<At
         page.WaitForState(() => page.Instance.Report is not null);
         var data = _month.Data;
         var all = data.InMonth.Where(r => r.Billing == UsageBilling.Central).Sum(r => r.CostUsd);
-        Assert.Equal(all.ToString("C2"), page.Find("[data-testid=total-billed]").TextContent);
+        Assert.Equal(Money.Usd(all), page.Find("[data-testid=total-billed]").TextContent);
         Assert.Equal(data.InMonth.Count().ToString("N0"), page.Find("[data-testid=total-requests]").TextContent);
 
         var team = data.Teams[2];
@@ -43,8 +44,8 @@ public sealed class FinancePageTests : ConsoleComponentContext, IClassFixture<At
         await page.InvokeAsync(() => billingSelect.Instance.ValueChanged.InvokeAsync(UsageBilling.Passthrough));
 
         var passthrough = data.InMonth.Where(r => r.TeamId == team.Id && r.Billing == UsageBilling.Passthrough).ToList();
-        Assert.Equal(0m.ToString("C2"), page.Find("[data-testid=total-billed]").TextContent);
-        Assert.Equal(passthrough.Sum(r => r.CostUsd).ToString("C2"), page.Find("[data-testid=total-notional]").TextContent);
+        Assert.Equal("$0.00", page.Find("[data-testid=total-billed]").TextContent);
+        Assert.Equal(Money.Usd(passthrough.Sum(r => r.CostUsd)), page.Find("[data-testid=total-notional]").TextContent);
         Assert.Equal(passthrough.Count.ToString("N0"), page.Find("[data-testid=total-requests]").TextContent);
         var csv = page.Find("[data-testid=attribution-csv]").GetAttribute("href");
         Assert.Equal($"/api/finance/attribution.csv?from=2024-06-01&to=2024-06-30&teamId={team.Id}&billing=passthrough", csv);
