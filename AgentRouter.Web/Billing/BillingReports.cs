@@ -38,7 +38,7 @@ public static class BillingReports
     }
 
     /// <summary>A month's invoice (<c>yyyy-MM</c>) as JSON, or as CSV for <c>yyyy-MM.csv</c> or <c>?format=csv</c>.
-    /// A month without a stored invoice is computed on demand from the roll-ups.</summary>
+    /// A closed month is read as closed; an open one is computed on demand from the roll-ups.</summary>
     private static async Task<Results<Ok<InvoiceView>, FileContentHttpResult, ValidationProblem>> GetInvoiceAsync(
         string month, string? format, InvoiceService service, CancellationToken ct)
     {

@@ -7,12 +7,14 @@ namespace AgentRouter.Web.Billing;
 /// <summary>Builds monthly invoices from the hourly roll-ups, stores previews and closes months.</summary>
 public sealed class InvoiceService(IDbContextFactory<AppDbContext> factory, BillingCalendar calendar, TimeProvider clock, ILogger<InvoiceService> logger)
 {
-    /// <summary>The stored invoice for a month, or one computed now (a preview, not stored) when none is stored yet.</summary>
+    /// <summary>A month's invoice: as closed, when it is; otherwise computed now from the roll-ups (at most a minute
+    /// behind the gateway), so a preview on screen is never a night old.</summary>
     public async Task<Invoice> GetAsync(DateOnly month, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var stored = await db.Invoices.AsNoTracking().Include(i => i.Lines).SingleOrDefaultAsync(i => i.Month == BillingCalendar.Format(month), cancellationToken);
-        return stored ?? await ComputeAsync(db, month, cancellationToken);
+        var closed = await db.Invoices.AsNoTracking().Include(i => i.Lines)
+            .SingleOrDefaultAsync(i => i.Month == BillingCalendar.Format(month) && i.Status == InvoiceStatus.Closed, cancellationToken);
+        return closed ?? await ComputeAsync(db, month, cancellationToken);
     }
 
     /// <summary>Recomputes a month's preview and stores it when its figures changed. A closed month is left alone.</summary>

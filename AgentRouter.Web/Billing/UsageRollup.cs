@@ -27,7 +27,7 @@ public sealed class UsageRollup
 
     public long Requests { get; set; }
 
-    /// <summary>Requests that were refused or failed (status ≥ 400).</summary>
+    /// <summary>Requests refused or failed (status ≥ 400), or that ended with an error noted (e.g. the client disconnected mid-stream).</summary>
     public long Errors { get; set; }
 
     public long InputTokens { get; set; }
