@@ -69,6 +69,18 @@ public sealed class AttributionQueriesTests(AttributionQueriesTests.GeneratedMon
     }
 
     [Fact]
+    public async Task TopDevelopers_AreRankedByCost_PerPersonAndPerServiceAgent()
+    {
+        var report = await Queries.ReportAsync(new AttributionFilter(June, June.AddMonths(1).AddDays(-1)), CancellationToken.None);
+
+        var expected = Data.InMonth.GroupBy(r => (r.DeveloperId, Service: r.DeveloperId is null ? (r.TeamId, r.Agent) : default))
+            .Select(g => g.Sum(r => r.CostUsd)).OrderDescending().Take(10).ToList();
+        Assert.Equal(expected, report.TopDevelopers.Select(s => s.CostUsd));
+        var top = Data.Developers.Select(d => (d.Name, Cost: Data.InMonth.Where(r => r.DeveloperId == d.Id).Sum(r => r.CostUsd))).MaxBy(d => d.Cost);
+        Assert.Contains(report.TopDevelopers, s => s.Name == top.Name && s.CostUsd == top.Cost);
+    }
+
+    [Fact]
     public async Task LongPeriods_ChartPerMonth()
     {
         var report = await Queries.ReportAsync(new AttributionFilter(new DateOnly(2024, 1, 15), new DateOnly(2024, 12, 31), TeamId: Data.Teams[0].Id), CancellationToken.None);

@@ -94,7 +94,10 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
             .Select(g => new AttributionSlice(g.Key, g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)))
             .OrderByDescending(s => s.CostUsd).ThenByDescending(s => s.Tokens).ThenBy(s => s.Name).ToList();
 
-        var topDevelopers = Slices(rows.GroupBy(r => r.DeveloperId is null ? $"{r.Developer} · {r.Agent}" : r.Developer)).Take(10).ToList();
+        // By developer id (two people may share a name); a service agent's keys count per team and agent.
+        var topDevelopers = rows.GroupBy(r => (r.DeveloperId, Service: r.DeveloperId is null ? (r.TeamId, r.Agent) : default))
+            .Select(g => new AttributionSlice(g.First() is var r && r.DeveloperId is null ? $"{r.Agent} ({r.Team})" : r.Developer, g.Sum(x => x.Tokens), g.Sum(x => x.CostUsd)))
+            .OrderByDescending(s => s.CostUsd).ThenByDescending(s => s.Tokens).ThenBy(s => s.Name).Take(10).ToList();
         return new AttributionReport(filter, totals, buckets, spend, topDevelopers, Slices(rows.GroupBy(r => r.Model)), Slices(rows.GroupBy(r => r.Agent)), rows);
     }
 
