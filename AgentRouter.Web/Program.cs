@@ -4,6 +4,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
 
 if (args is ["healthcheck", ..])
@@ -15,7 +16,9 @@ builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
 builder.AddBilling();
+builder.AddBillingReports();
 builder.AddMcp();
+builder.AddJobs();
 builder.AddAdminApi();
 builder.AddConsole();
 builder.AddHealth();
@@ -31,6 +34,8 @@ app.UseAntiforgery();
 app.MapGateway();
 app.MapMcp();
 app.MapAdminApi();
+app.MapBillingReports();
+app.MapJobs();
 app.MapHealth();
 app.MapConsole();
 

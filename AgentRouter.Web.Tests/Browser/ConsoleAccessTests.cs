@@ -43,6 +43,6 @@ public sealed class ConsoleAccessTests(BrowserFixture fixture) : IClassFixture<B
         await page.GetByLabel("Password").FillAsync("not-the-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not right");
+        await Assertions.Expect(page.Locator(".account-error")).ToContainTextAsync("not right");
     }
 }

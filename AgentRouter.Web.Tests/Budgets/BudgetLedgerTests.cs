@@ -14,7 +14,7 @@ public sealed class BudgetLedgerTests
     private readonly BudgetLedger _ledger;
 
     public BudgetLedgerTests() =>
-        _ledger = new BudgetLedger(_clock, Options.Create(new BudgetOptions()), new NoStore(), NullLogger<BudgetLedger>.Instance);
+        _ledger = new BudgetLedger(_clock, Options.Create(new AgentRouter.Web.Billing.InvoiceOptions()), new NoStore(), NullLogger<BudgetLedger>.Instance);
 
     private static TeamPolicy Team(params BudgetPolicy[] budgets) => new(Guid.NewGuid(), "payments", BillingMode.Central, [], budgets: budgets);
 

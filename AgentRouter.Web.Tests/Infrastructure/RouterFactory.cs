@@ -12,14 +12,28 @@ namespace AgentRouter.Web.Tests.Infrastructure;
 /// configuration, and a log of every usage record the writer commits.</summary>
 /// <param name="dataDirectory">Reuse a data folder (restart tests); a fresh temporary one by default.</param>
 /// <param name="keepData">Leave the data folder behind when disposed, for the next instance to start from.</param>
-public class RouterFactory(string? dataDirectory = null, bool keepData = false) : WebApplicationFactory<Program>
+public class RouterFactory : WebApplicationFactory<Program>
 {
+    private readonly string? dataDirectory;
+    private readonly bool keepData;
+
+    /// <summary>A fresh temporary data folder (what class fixtures get).</summary>
+    public RouterFactory() : this(null) { }
+
+    // Not public: xunit wants a single public constructor on a class fixture.
+    internal RouterFactory(string? dataDirectory, bool keepData = false)
+    {
+        this.dataDirectory = dataDirectory;
+        this.keepData = keepData;
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "agentrouter-tests", Guid.NewGuid().ToString("N"));
+    }
+
     public const string AdminToken = "test-admin-token-0123456789";
 
     /// <summary>The gateway's body limit in tests: small enough to exceed cheaply, large enough for Claude Code-sized bodies.</summary>
     public const int MaxBodyBytes = 512 * 1024;
 
-    public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), "agentrouter-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; }
 
     public UsageLog Usage { get; } = new();
 
@@ -37,6 +51,9 @@ public class RouterFactory(string? dataDirectory = null, bool keepData = false) 
         builder.UseSetting("AGENTROUTER_ADMIN_TOKEN", AdminToken);
         builder.UseSetting("Gateway:MaxRequestBodyBytes", MaxBodyBytes.ToString());
         builder.UseSetting("Gateway:SandboxEventDelay", "00:00:00");
+        // Tests call each job's RunAsync directly with a fake clock; no Hangfire server polls in the background.
+        builder.UseSetting("Jobs:Storage", "InMemory");
+        builder.UseSetting("Jobs:Server", "false");
         // Quiet by default; AGENTROUTER_TEST_LOGS=1 shows the application's warnings and errors while debugging a test.
         builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter((category, level) =>
             Environment.GetEnvironmentVariable("AGENTROUTER_TEST_LOGS") == "1" && level >= LogLevel.Warning).AddSimpleConsole());

@@ -10,12 +10,16 @@ namespace AgentRouter.Web.Budgets;
 /// window it counts toward, or is refused when one does not fit; when it ends, the reservation is replaced by what the
 /// provider reported. Concurrent requests therefore never overspend beyond what was admitted. Spend is seeded from
 /// the store (at start and whenever a budget appears), so a restart never resets a window.</summary>
-public sealed class BudgetLedger(TimeProvider clock, IOptions<BudgetOptions> options, IDbContextFactory<AppDbContext> factory, ILogger<BudgetLedger> logger)
+/// <remarks>Windows start at midnight in the organisation's time zone, <c>Billing:TimeZone</c>, the one invoices use.</remarks>
+public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> billing, IDbContextFactory<AppDbContext> factory, ILogger<BudgetLedger> logger)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<SpendKey, Spend> _spend = [];
     private readonly HashSet<(Guid Team, BudgetScope Scope, BudgetCadence Cadence, DateTimeOffset Start)> _seeded = [];
-    private readonly TimeZoneInfo _zone = options.Value.Zone;
+    private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(billing.Value.TimeZone);
+
+    /// <summary>The organisation's time zone, in which windows start and reset.</summary>
+    public TimeZoneInfo Zone => _zone;
 
     /// <summary>Tries to admit a request; on success the estimate is reserved and must be settled.</summary>
     public Admission Admit(TeamPolicy team, Guid scopeDeveloper, long estimatedTokens, decimal estimatedUsd)

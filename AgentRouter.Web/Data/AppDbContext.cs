@@ -29,6 +29,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Budget> Budgets => Set<Budget>();
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();
+    public DbSet<UsageRollup> UsageRollups => Set<UsageRollup>();
+    public DbSet<RollupWatermark> RollupWatermarks => Set<RollupWatermark>();
+    public DbSet<Invoice> Invoices => Set<Invoice>();
+    public DbSet<InvoiceLine> InvoiceLines => Set<InvoiceLine>();
     public DbSet<McpServer> McpServers => Set<McpServer>();
     public DbSet<McpGrant> McpGrants => Set<McpGrant>();
     public DbSet<McpCallRecord> McpCalls => Set<McpCallRecord>();

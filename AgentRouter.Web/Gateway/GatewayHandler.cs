@@ -137,7 +137,7 @@ public sealed class GatewayHandler(
         if (admission.Refusal is { } refusal)
         {
             context.Response.Headers.RetryAfter = refusal.Window.SecondsUntilReset(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
-            await Refuse(context, surface, call, GatewayError.BudgetExceeded(refusal.Message(budgetOptions.Value.Zone)), "budget_exceeded");
+            await Refuse(context, surface, call, GatewayError.BudgetExceeded(refusal.Message(budgets.Zone)), "budget_exceeded");
             return;
         }
         call.OverBudget = admission.OverBudget;

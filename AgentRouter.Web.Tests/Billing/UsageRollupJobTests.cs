@@ -1,0 +1,94 @@
+using AgentRouter.Web.Billing;
+using AgentRouter.Web.Data;
+using AgentRouter.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentRouter.Web.Tests.Billing;
+
+/// <summary>The hourly roll-ups equal a direct aggregate of the raw records, however often and however concurrently the job runs.</summary>
+public sealed class UsageRollupJobTests(RouterFactory router) : IClassFixture<RouterFactory>
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private UsageRollupJob Job(int batchSize = 700) =>
+        new(router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(), _clock, NullLogger<UsageRollupJob>.Instance) { BatchSize = batchSize };
+
+    [Fact]
+    public async Task RollUp_OfAGeneratedMonth_IsExact_AndRunningItAgainChangesNothing()
+    {
+        var data = await UsageData.GenerateAsync(router.Services, new DateOnly(2025, 3, 1), count: 3_000, seed: 1);
+
+        await Job().RunAsync(CancellationToken.None);
+        var first = await RollupsAsync(data);
+        var watermark = await WatermarkAsync();
+        var again = await Job().RunAsync(CancellationToken.None);
+        var second = await RollupsAsync(data);
+
+        Assert.Equal(0, again);
+        Assert.Equal(first, second);
+        Assert.Equal(await WatermarkAsync(), watermark);
+        Assert.Equal(Expected(data.Records), second);
+        Assert.Equal(data.Records.Max(r => r.Id), watermark);
+    }
+
+    [Fact]
+    public async Task RecordsArrivingLater_AreAddedToTheirHours_IncludingHoursAlreadyRolledUp()
+    {
+        var data = await UsageData.GenerateAsync(router.Services, new DateOnly(2025, 4, 1), count: 500, seed: 2);
+        await Job().RunAsync(CancellationToken.None);
+
+        // Same keys and hours as records already counted, with new ids: they must add to the existing rows.
+        var late = data.Records.Take(40).Select(r => new UsageRecord
+        {
+            At = r.At, RequestId = Guid.NewGuid().ToString("N"), TeamId = r.TeamId, DeveloperId = r.DeveloperId, ApiKeyId = r.ApiKeyId, Agent = r.Agent,
+            Surface = r.Surface, RequestedModel = r.RequestedModel, UpstreamModel = r.UpstreamModel, Billing = r.Billing, Status = r.Status, Error = r.Error,
+            InputTokens = r.InputTokens + 1, OutputTokens = r.OutputTokens, CacheWriteTokens = r.CacheWriteTokens, CacheReadTokens = r.CacheReadTokens,
+            CostUsd = r.CostUsd + 0.000000001m,
+        }).ToArray();
+        await UsageData.AddAsync(router.Services, late);
+        var counted = await Job(batchSize: 7).RunAsync(CancellationToken.None);
+
+        Assert.Equal(late.Length, counted);
+        Assert.Equal(Expected(data.Records.Concat(late)), await RollupsAsync(data));
+    }
+
+    [Fact]
+    public async Task ConcurrentRuns_CountEveryRecordOnce()
+    {
+        var data = await UsageData.GenerateAsync(router.Services, new DateOnly(2025, 5, 1), count: 2_000, seed: 3);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Job(batchSize: 150).RunAsync(CancellationToken.None))));
+
+        Assert.Equal(Expected(data.Records), await RollupsAsync(data));
+    }
+
+    /// <summary>What the roll-up rows must hold, computed directly from the raw records.</summary>
+    private static List<string> Expected(IEnumerable<UsageRecord> records) => records
+        .GroupBy(r => (Hour: UsageRollupJob.HourOf(r.At), r.TeamId, Developer: r.DeveloperId ?? Guid.Empty, r.Agent, Requested: r.RequestedModel ?? "", Upstream: r.UpstreamModel ?? "", r.Billing))
+        .Select(g => Describe(g.Key.Hour, g.Key.TeamId, g.Key.Developer, g.Key.Agent, g.Key.Requested, g.Key.Upstream, g.Key.Billing, g.Count(),
+            g.Count(r => r.Status >= 400 || r.Error != null), g.Sum(r => r.InputTokens), g.Sum(r => r.OutputTokens), g.Sum(r => r.CacheWriteTokens),
+            g.Sum(r => r.CacheReadTokens), g.Sum(r => r.CostUsd)))
+        .Order(StringComparer.Ordinal).ToList();
+
+    private async Task<List<string>> RollupsAsync(UsageData data)
+    {
+        var teams = data.Teams.Select(t => t.Id).ToList();
+        await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var rows = await db.UsageRollups.AsNoTracking().Where(r => teams.Contains(r.TeamId)).ToListAsync();
+        return rows.Select(r => Describe(r.HourUtc, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing, r.Requests, r.Errors,
+            r.InputTokens, r.OutputTokens, r.CacheWriteTokens, r.CacheReadTokens, r.CostUsd)).Order(StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<long> WatermarkAsync()
+    {
+        await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return (await db.RollupWatermarks.AsNoTracking().SingleAsync(w => w.Name == RollupWatermark.HourlyUsage)).LastUsageId;
+    }
+
+    private static string Describe(DateTimeOffset hour, Guid team, Guid developer, string agent, string requested, string upstream, UsageBilling billing,
+        long requests, long errors, long input, long output, long write, long read, decimal cost) =>
+        $"{hour:O}|{team}|{developer}|{agent}|{requested}|{upstream}|{billing}|{requests}|{errors}|{input}|{output}|{write}|{read}|{cost:0.000000000}";
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using AgentRouter.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentRouter.Web.Billing;
+
+/// <summary>What the finance view shows: local days <see cref="From"/> to <see cref="To"/> (both included), narrowed by
+/// any of the other fields.</summary>
+public sealed record AttributionFilter(DateOnly From, DateOnly To, Guid? TeamId = null, Guid? DeveloperId = null, string? Agent = null,
+    string? Model = null, UsageBilling? Billing = null);
+
+/// <summary>One attribution key's usage in the period. <see cref="CostUsd"/> is the cost at the prices then in force
+/// (notional for passthrough); <see cref="BilledUsd"/> is what is charged.</summary>
+public sealed record AttributionRow(Guid TeamId, string Team, Guid? DeveloperId, string Developer, string Agent, string Model, string Billing,
+    long Requests, long Errors, long InputTokens, long OutputTokens, long CacheWriteTokens, long CacheReadTokens, long Tokens, decimal CostUsd, decimal BilledUsd);
+
+public sealed record AttributionTotals(long Requests, long Errors, long Tokens, decimal CostUsd, decimal BilledUsd, decimal NotionalPassthroughUsd);
+
+public sealed record AttributionSlice(string Name, long Tokens, decimal CostUsd);
+
+/// <summary>One team's cost per time bucket (aligned with <see cref="AttributionReport.Buckets"/>).</summary>
+public sealed record TeamSeries(Guid TeamId, string Team, IReadOnlyList<decimal> CostUsd);
+
+public sealed record AttributionReport(
+    AttributionFilter Filter, AttributionTotals Totals, IReadOnlyList<string> Buckets, IReadOnlyList<TeamSeries> SpendByTeam,
+    IReadOnlyList<AttributionSlice> TopDevelopers, IReadOnlyList<AttributionSlice> ByModel, IReadOnlyList<AttributionSlice> ByAgent,
+    IReadOnlyList<AttributionRow> Rows);
+
+/// <summary>The values the filters offer.</summary>
+public sealed record AttributionChoices(
+    IReadOnlyList<(Guid Id, string Name)> Teams, IReadOnlyList<(Guid Id, string Name, Guid TeamId)> Developers, IReadOnlyList<string> Agents, IReadOnlyList<string> Models);
+
+/// <summary>The finance attribution view's read model. It reads only the hourly roll-ups (plus team and developer
+/// names), so its cost grows with the number of hours and keys, not with the number of requests.</summary>
+public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, BillingCalendar calendar)
+{
+    /// <summary>Periods up to this many days chart per day; longer ones per month.</summary>
+    public const int MaxDailyBuckets = 92;
+
+    public async Task<AttributionReport> ReportAsync(AttributionFilter filter, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rollups = Filtered(db, filter);
+
+        // Grouped in SQL; EF Core's SQLite provider sums decimals exactly (its ef_sum adds them as .NET decimals).
+        var keyed = await rollups
+            .GroupBy(r => new { r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing })
+            .Select(g => new
+            {
+                g.Key,
+                Requests = g.Sum(r => r.Requests), Errors = g.Sum(r => r.Errors),
+                Input = g.Sum(r => r.InputTokens), Output = g.Sum(r => r.OutputTokens),
+                CacheWrite = g.Sum(r => r.CacheWriteTokens), CacheRead = g.Sum(r => r.CacheReadTokens),
+                Cost = g.Sum(r => r.CostUsd),
+            })
+            .ToListAsync(cancellationToken);
+        var hourly = await rollups.GroupBy(r => new { r.HourUtc, r.TeamId }).Select(g => new { g.Key.HourUtc, g.Key.TeamId, Cost = g.Sum(r => r.CostUsd) })
+            .ToListAsync(cancellationToken);
+
+        var teamIds = keyed.Select(k => k.Key.TeamId).Distinct().ToList();
+        var developerIds = keyed.Select(k => k.Key.DeveloperId).Where(d => d != Guid.Empty).Distinct().ToList();
+        var teams = await db.Teams.AsNoTracking().Where(t => teamIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
+        var developers = await db.Developers.AsNoTracking().Where(d => developerIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.Name, cancellationToken);
+        string TeamName(Guid id) => teams.GetValueOrDefault(id, "(deleted team)");
+        string DeveloperName(Guid id) => id == Guid.Empty ? "(service agent)" : developers.GetValueOrDefault(id, "(deleted developer)");
+
+        // Rows merge requested models that resolve to the same billed model.
+        var rows = keyed
+            .GroupBy(k => (k.Key.TeamId, k.Key.DeveloperId, k.Key.Agent, Model: ModelOf(k.Key.RequestedModel, k.Key.UpstreamModel), k.Key.Billing))
+            .Select(g =>
+            {
+                var cost = g.Sum(k => k.Cost);
+                var (input, output, cacheWrite, cacheRead) = (g.Sum(k => k.Input), g.Sum(k => k.Output), g.Sum(k => k.CacheWrite), g.Sum(k => k.CacheRead));
+                return new AttributionRow(g.Key.TeamId, TeamName(g.Key.TeamId), g.Key.DeveloperId == Guid.Empty ? null : g.Key.DeveloperId, DeveloperName(g.Key.DeveloperId),
+                    g.Key.Agent, g.Key.Model, g.Key.Billing.ToString().ToLowerInvariant(), g.Sum(k => k.Requests), g.Sum(k => k.Errors),
+                    input, output, cacheWrite, cacheRead, input + output + cacheWrite + cacheRead, cost, g.Key.Billing == UsageBilling.Passthrough ? 0m : cost);
+            })
+            .OrderByDescending(r => r.CostUsd).ThenByDescending(r => r.Tokens).ThenBy(r => r.Team).ThenBy(r => r.Developer).ThenBy(r => r.Agent).ThenBy(r => r.Model)
+            .ToList();
+
+        var totals = new AttributionTotals(rows.Sum(r => r.Requests), rows.Sum(r => r.Errors), rows.Sum(r => r.Tokens), rows.Sum(r => r.CostUsd),
+            rows.Sum(r => r.BilledUsd), rows.Where(r => r.Billing == "passthrough").Sum(r => r.CostUsd));
+
+        var (buckets, bucketOf) = Buckets(filter);
+        var spend = hourly.GroupBy(c => c.TeamId).Select(team =>
+        {
+            var series = new decimal[buckets.Count];
+            foreach (var c in team)
+                series[bucketOf(c.HourUtc)] += c.Cost;
+            return new TeamSeries(team.Key, TeamName(team.Key), series);
+        }).OrderByDescending(s => s.CostUsd.Sum()).ThenBy(s => s.Team).ToList();
+
+        static List<AttributionSlice> Slices(IEnumerable<IGrouping<string, AttributionRow>> groups) => groups
+            .Select(g => new AttributionSlice(g.Key, g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)))
+            .OrderByDescending(s => s.CostUsd).ThenByDescending(s => s.Tokens).ThenBy(s => s.Name).ToList();
+
+        // By developer id (two people may share a name); a service agent's keys count per team and agent.
+        var topDevelopers = rows.GroupBy(r => (r.DeveloperId, Service: r.DeveloperId is null ? (r.TeamId, r.Agent) : default))
+            .Select(g => new AttributionSlice(g.First() is var r && r.DeveloperId is null ? $"{r.Agent} ({r.Team})" : r.Developer, g.Sum(x => x.Tokens), g.Sum(x => x.CostUsd)))
+            .OrderByDescending(s => s.CostUsd).ThenByDescending(s => s.Tokens).ThenBy(s => s.Name).Take(10).ToList();
+        return new AttributionReport(filter, totals, buckets, spend, topDevelopers, Slices(rows.GroupBy(r => r.Model)), Slices(rows.GroupBy(r => r.Agent)), rows);
+    }
+
+    /// <summary>The report's rows as CSV, with a total row that adds up to the page's totals.</summary>
+    public static string Csv(AttributionReport report)
+    {
+        var csv = new Csv().Row("from", "to", "team", "developer", "agent", "model", "billing", "requests", "errors",
+            "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "tokens", "cost_usd", "billed_usd");
+        var (from, to) = (report.Filter.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), report.Filter.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        foreach (var r in report.Rows)
+            csv.Row(from, to, r.Team, r.Developer, r.Agent, r.Model, r.Billing, r.Requests, r.Errors,
+                r.InputTokens, r.OutputTokens, r.CacheWriteTokens, r.CacheReadTokens, r.Tokens, r.CostUsd, r.BilledUsd);
+        var t = report.Totals;
+        csv.Row(from, to, "TOTAL", "", "", "", "", t.Requests, t.Errors, report.Rows.Sum(r => r.InputTokens), report.Rows.Sum(r => r.OutputTokens),
+            report.Rows.Sum(r => r.CacheWriteTokens), report.Rows.Sum(r => r.CacheReadTokens), t.Tokens, t.CostUsd, t.BilledUsd);
+        return csv.ToString();
+    }
+
+    /// <summary>Teams, developers, agents and models that appear in the roll-ups, for the filter menus.</summary>
+    public async Task<AttributionChoices> ChoicesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
+        var developers = await db.Developers.AsNoTracking().OrderBy(d => d.Name).Select(d => new { d.Id, d.Name, d.TeamId }).ToListAsync(cancellationToken);
+        var agents = await db.UsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var models = await db.UsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
+        return new AttributionChoices(teams.Select(t => (t.Id, t.Name)).ToList(), developers.Select(d => (d.Id, d.Name, d.TeamId)).ToList(), agents,
+            models.Select(m => ModelOf(m.RequestedModel, m.UpstreamModel)).Where(m => m.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList());
+    }
+
+    private IQueryable<UsageRollup> Filtered(AppDbContext db, AttributionFilter filter)
+    {
+        var (start, end) = (calendar.StartOf(filter.From), calendar.StartOf(filter.To.AddDays(1)));
+        var rollups = db.UsageRollups.AsNoTracking().Where(r => r.HourUtc >= start && r.HourUtc < end);
+        if (filter.TeamId is { } team)
+            rollups = rollups.Where(r => r.TeamId == team);
+        if (filter.DeveloperId is { } developer)
+            rollups = rollups.Where(r => r.DeveloperId == developer);
+        if (!string.IsNullOrEmpty(filter.Agent))
+            rollups = rollups.Where(r => r.Agent == filter.Agent);
+        if (!string.IsNullOrEmpty(filter.Model))
+            rollups = rollups.Where(r => r.UpstreamModel == filter.Model || (r.UpstreamModel == "" && r.RequestedModel == filter.Model));
+        if (filter.Billing is { } billing)
+            rollups = rollups.Where(r => r.Billing == billing);
+        return rollups;
+    }
+
+    private static string ModelOf(string requested, string upstream) => upstream.Length > 0 ? upstream : requested;
+
+    /// <summary>Labels of the chart's time buckets (local days, or months for long periods) and the bucket of an hour.</summary>
+    private (List<string> Labels, Func<DateTimeOffset, int> BucketOf) Buckets(AttributionFilter filter)
+    {
+        var days = filter.To.DayNumber - filter.From.DayNumber + 1;
+        if (days <= MaxDailyBuckets)
+        {
+            var labels = Enumerable.Range(0, days).Select(i => filter.From.AddDays(i).ToString("dd MMM", CultureInfo.InvariantCulture)).ToList();
+            return (labels, hour => Math.Clamp(calendar.DayOf(hour).DayNumber - filter.From.DayNumber, 0, days - 1));
+        }
+        var first = new DateOnly(filter.From.Year, filter.From.Month, 1);
+        var months = (filter.To.Year - first.Year) * 12 + filter.To.Month - first.Month + 1;
+        var monthLabels = Enumerable.Range(0, months).Select(i => first.AddMonths(i).ToString("MMM yyyy", CultureInfo.InvariantCulture)).ToList();
+        return (monthLabels, hour =>
+        {
+            var day = calendar.DayOf(hour);
+            return Math.Clamp((day.Year - first.Year) * 12 + day.Month - first.Month, 0, months - 1);
+        });
+    }
+}

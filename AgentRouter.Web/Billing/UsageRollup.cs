@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AgentRouter.Web.Billing;
+
+/// <summary>Usage summed per UTC hour and per attribution key (team, developer, agent, requested and upstream model,
+/// billing mode). Maintained incrementally by <see cref="UsageRollupJob"/>; the finance view and invoices read these
+/// rows, never the raw records, so they stay fast as usage grows.</summary>
+/// <remarks>Keys never hold NULL: a unique index treats NULLs as distinct, which would let one key exist twice.
+/// A request without a developer (a service agent's key) has <see cref="Guid.Empty"/>; a request without a model has "".</remarks>
+public sealed class UsageRollup
+{
+    public long Id { get; set; }
+
+    /// <summary>Start of the UTC hour the requests were made in.</summary>
+    public DateTimeOffset HourUtc { get; set; }
+
+    public Guid TeamId { get; set; }
+
+    /// <summary>The developer, or <see cref="Guid.Empty"/> for a service agent's key.</summary>
+    public Guid DeveloperId { get; set; }
+
+    public required string Agent { get; set; }
+    public required string RequestedModel { get; set; }
+    public required string UpstreamModel { get; set; }
+    public UsageBilling Billing { get; set; }
+
+    public long Requests { get; set; }
+
+    /// <summary>Requests refused or failed (status ≥ 400), or that ended with an error noted (e.g. the client disconnected mid-stream).</summary>
+    public long Errors { get; set; }
+
+    public long InputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public long CacheWriteTokens { get; set; }
+    public long CacheReadTokens { get; set; }
+
+    /// <summary>Sum of the records' costs (for passthrough: the notional cost, which is never billed).</summary>
+    public decimal CostUsd { get; set; }
+
+    public long TotalTokens => InputTokens + OutputTokens + CacheWriteTokens + CacheReadTokens;
+
+    /// <summary>The model as billed: the upstream id when the request got that far, else what was asked for.</summary>
+    public string Model => UpstreamModel.Length > 0 ? UpstreamModel : RequestedModel;
+}
+
+/// <summary>How far a roll-up has read the usage records: every record with an id at or below
+/// <see cref="LastUsageId"/> is counted in the roll-up, none above it is.</summary>
+public sealed class RollupWatermark
+{
+    public const string HourlyUsage = "usage-hourly";
+
+    public required string Name { get; set; }
+    public long LastUsageId { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class UsageRollupConfiguration : IEntityTypeConfiguration<UsageRollup>
+{
+    public void Configure(EntityTypeBuilder<UsageRollup> rollup)
+    {
+        rollup.ToTable("UsageRollupsHourly");
+        rollup.Property(r => r.Agent).HasMaxLength(64);
+        rollup.Property(r => r.RequestedModel).HasMaxLength(200);
+        rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
+        rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
+        rollup.Property(r => r.CostUsd).HasPrecision(18, 9);
+        rollup.Ignore(r => r.TotalTokens);
+        rollup.Ignore(r => r.Model);
+        rollup.HasIndex(r => new { r.HourUtc, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
+        rollup.HasIndex(r => new { r.TeamId, r.HourUtc });
+    }
+}
+
+internal sealed class RollupWatermarkConfiguration : IEntityTypeConfiguration<RollupWatermark>
+{
+    public void Configure(EntityTypeBuilder<RollupWatermark> watermark)
+    {
+        watermark.HasKey(w => w.Name);
+        watermark.Property(w => w.Name).HasMaxLength(64);
+        // Two runs that read the same watermark cannot both advance it: the second save fails and rolls back.
+        watermark.Property(w => w.LastUsageId).IsConcurrencyToken();
+    }
+}
