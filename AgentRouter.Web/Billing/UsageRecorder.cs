@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using AgentRouter.Web.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
@@ -8,86 +7,16 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentRouter.Web.Billing;
 
-/// <summary>Pipeline step 7: takes usage records off the request path and writes them to the store in batches.
-/// The queue is bounded (a stalled store slows callers down rather than losing records) and is drained on shutdown.</summary>
-public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeProvider clock, ILogger<UsageRecorder> logger) : IHostedService
+/// <summary>Pipeline step 7: takes usage records off the request path and writes them to the store in batches
+/// (bounded queue, retried batches, drained on shutdown: see <see cref="BatchedWriter{T}"/>).</summary>
+public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeProvider clock, ILogger<UsageRecorder> logger)
+    : BatchedWriter<UsageRecord>(clock, logger)
 {
-    private const int Capacity = 50_000;
-    private const int BatchSize = 500;
-
-    private readonly Channel<UsageRecord> _queue = Channel.CreateBounded<UsageRecord>(
-        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-
-    private Task? _writer;
     private UsageInsert? _insert;
 
-    /// <summary>Raised after a batch is committed (live views; tests that wait for a record).</summary>
-    public event Action<IReadOnlyList<UsageRecord>>? Persisted;
+    protected override string What => "usage records";
 
-    public ValueTask RecordAsync(UsageRecord record) =>
-        _queue.Writer.TryWrite(record) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(record);
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Stops taking records and writes every one already accepted. The host stops the web server
-    /// (letting in-flight requests finish) before this runs.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        if (_writer is not null)
-            await _writer.WaitAsync(cancellationToken);
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<UsageRecord>(BatchSize);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
-                batch.Add(record);
-            await PersistWithRetryAsync(batch);
-            batch = new List<UsageRecord>(BatchSize);
-        }
-    }
-
-    private async Task PersistWithRetryAsync(List<UsageRecord> batch)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await PersistAsync(batch);
-            }
-            catch (Exception ex) when (attempt < 8)
-            {
-                var delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
-                logger.LogWarning(ex, "Writing {Count} usage records failed (attempt {Attempt}); retrying in {Delay}", batch.Count, attempt, delay);
-                await Task.Delay(delay, clock);
-                continue;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Dropping {Count} usage records after repeated store failures", batch.Count);
-                return;
-            }
-            try
-            {
-                Persisted?.Invoke(batch);
-            }
-            catch (Exception ex)
-            {
-                // A failing listener must not make a committed batch look unwritten (and be written twice).
-                logger.LogWarning(ex, "A usage listener failed");
-            }
-            return;
-        }
-    }
-
-    private async Task PersistAsync(List<UsageRecord> batch)
+    protected override async Task PersistAsync(List<UsageRecord> batch)
     {
         await using var db = await factory.CreateDbContextAsync();
         // One transaction: a retry after a failure must not write the batch twice.

@@ -1,0 +1,89 @@
+using System.Threading.Channels;
+
+namespace AgentRouter.Web.Data;
+
+/// <summary>Takes records off the request path and writes them to the store in batches. The queue is bounded (a
+/// stalled store slows callers down rather than losing records), a failed batch is retried with back-off, and
+/// everything accepted is written before shutdown completes (the host stops the web server, letting in-flight
+/// requests finish, before this stops).</summary>
+public abstract class BatchedWriter<T>(TimeProvider clock, ILogger logger) : IHostedService where T : class
+{
+    private const int Capacity = 50_000;
+    private const int BatchSize = 500;
+    private const int Attempts = 8;
+
+    private readonly Channel<T> _queue = Channel.CreateBounded<T>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private Task? _writer;
+
+    /// <summary>Raised after a batch is committed (live views; tests that wait for a record).</summary>
+    public event Action<IReadOnlyList<T>>? Persisted;
+
+    /// <summary>What the records are, for log messages ("usage records").</summary>
+    protected abstract string What { get; }
+
+    /// <summary>Writes one batch, all or nothing: a retry must not write any record twice.</summary>
+    protected abstract Task PersistAsync(List<T> batch);
+
+    public ValueTask RecordAsync(T record) =>
+        _queue.Writer.TryWrite(record) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(record);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking records and writes every one already accepted.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+            await _writer.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            var batch = new List<T>(BatchSize);
+            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
+                batch.Add(record);
+            await PersistWithRetryAsync(batch);
+        }
+    }
+
+    private async Task PersistWithRetryAsync(List<T> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await PersistAsync(batch);
+            }
+            catch (Exception ex) when (attempt < Attempts)
+            {
+                var delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
+                logger.LogWarning(ex, "Writing {Count} {What} failed (attempt {Attempt}); retrying in {Delay}", batch.Count, What, attempt, delay);
+                await Task.Delay(delay, clock);
+                continue;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Dropping {Count} {What} after repeated store failures", batch.Count, What);
+                return;
+            }
+            try
+            {
+                Persisted?.Invoke(batch);
+            }
+            catch (Exception ex)
+            {
+                // A failing listener must not make a committed batch look unwritten (and be written twice).
+                logger.LogWarning(ex, "A listener for {What} failed", What);
+            }
+            return;
+        }
+    }
+}
