@@ -24,6 +24,15 @@ public sealed class Problems
             Add(field, message);
     }
 
+    /// <summary>The checks every record listing makes: a sane limit and a window that ends after it starts.</summary>
+    public static Problems ForListing(DateTimeOffset? from, DateTimeOffset? to, int? limit, int maxLimit)
+    {
+        var problems = new Problems();
+        problems.Require(limit is null || (limit > 0 && limit <= maxLimit), "limit", $"Limit must be between 1 and {maxLimit}.");
+        problems.Require(from is null || to is null || from < to, "to", "'to' must be after 'from'.");
+        return problems;
+    }
+
     public Dictionary<string, string[]> ToDictionary() => _byField.ToDictionary(p => p.Key, p => p.Value.ToArray());
 }
 

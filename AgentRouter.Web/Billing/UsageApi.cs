@@ -24,9 +24,7 @@ internal static class UsageApi
     private static async Task<Results<Ok<List<UsageView>>, ValidationProblem>> ListAsync(
         DateTimeOffset? from, DateTimeOffset? to, Guid? teamId, Guid? developerId, int? limit, IDbContextFactory<AppDbContext> factory, CancellationToken ct)
     {
-        var problems = new Problems();
-        problems.Require(limit is null or > 0 and <= MaxLimit, "limit", $"Limit must be between 1 and {MaxLimit}.");
-        problems.Require(from is null || to is null || from < to, "to", "'to' must be after 'from'.");
+        var problems = Problems.ForListing(from, to, limit, MaxLimit);
         if (problems.Any)
             return TypedResults.ValidationProblem(problems.ToDictionary());
 
