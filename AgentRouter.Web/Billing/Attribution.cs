@@ -26,6 +26,9 @@ public sealed record AttributionReport(
     IReadOnlyList<AttributionSlice> TopDevelopers, IReadOnlyList<AttributionSlice> ByModel, IReadOnlyList<AttributionSlice> ByAgent,
     IReadOnlyList<AttributionRow> Rows);
 
+/// <summary>MCP <c>tools/call</c> requests in the period (forwarded and refused), by server.</summary>
+public sealed record ToolCallTotals(long Calls, long Refused, IReadOnlyList<AttributionSlice> ByServer);
+
 /// <summary>The values the filters offer.</summary>
 public sealed record AttributionChoices(
     IReadOnlyList<(Guid Id, string Name)> Teams, IReadOnlyList<(Guid Id, string Name, Guid TeamId)> Developers, IReadOnlyList<string> Agents, IReadOnlyList<string> Models);
@@ -36,6 +39,26 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
 {
     /// <summary>Periods up to this many days chart per day; longer ones per month.</summary>
     public const int MaxDailyBuckets = 92;
+
+    /// <summary>Tool calls through the MCP gateway for the same filters (model and billing mode do not apply).
+    /// Read from the call records: their volume is far below that of model usage.</summary>
+    public async Task<ToolCallTotals> ToolCallsAsync(AttributionFilter filter, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var (start, end) = (calendar.StartOf(filter.From), calendar.StartOf(filter.To.AddDays(1)));
+        var calls = db.McpCalls.AsNoTracking().Where(c => c.At >= start && c.At < end);
+        if (filter.TeamId is { } team)
+            calls = calls.Where(c => c.TeamId == team);
+        if (filter.DeveloperId is { } developer)
+            calls = calls.Where(c => c.DeveloperId == developer);
+        if (!string.IsNullOrEmpty(filter.Agent))
+            calls = calls.Where(c => c.Agent == filter.Agent);
+        var byServer = await calls.GroupBy(c => c.Server)
+            .Select(g => new { Server = g.Key, Calls = g.LongCount(), Refused = g.LongCount(c => c.Outcome == Mcp.McpCallOutcome.Refused) })
+            .ToListAsync(cancellationToken);
+        return new ToolCallTotals(byServer.Sum(s => s.Calls), byServer.Sum(s => s.Refused),
+            byServer.OrderByDescending(s => s.Calls).Select(s => new AttributionSlice(s.Server, s.Calls, 0)).ToList());
+    }
 
     public async Task<AttributionReport> ReportAsync(AttributionFilter filter, CancellationToken cancellationToken)
     {

@@ -13,6 +13,7 @@ public partial class Finance
     public AttributionFilter Filter { get; private set; } = null!;
     public AttributionChoices Choices { get; private set; } = new([], [], [], []);
     public AttributionReport? Report { get; private set; }
+    public ToolCallTotals ToolCalls { get; private set; } = new(0, 0, []);
 
     /// <summary>The CSV export of exactly what the page shows.</summary>
     public string CsvUrl => "/api/finance/attribution.csv?" + AttributionQuery.QueryString(Filter);
@@ -38,6 +39,7 @@ public partial class Finance
     private async Task LoadAsync()
     {
         Report = await Queries.ReportAsync(Filter, CancellationToken.None);
+        ToolCalls = await Queries.ToolCallsAsync(Filter, CancellationToken.None);
         _spend = FinanceCharts.SpendByTeam(Report);
         _developers = FinanceCharts.Bars(Report.TopDevelopers);
         _models = FinanceCharts.Bars(Report.ByModel);
