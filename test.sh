@@ -12,6 +12,13 @@ if [ -z "${AGENTROUTER_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
   fi
 fi
 
+# Scale-out tests run against real PostgreSQL and Redis servers (Debian's packages), started here on loopback with
+# throw-away data folders on free ports and stopped when the run ends. Tests read AGENTROUTER_TEST_POSTGRES (an admin
+# connection string; each test makes its own database), AGENTROUTER_TEST_REDIS, and AGENTROUTER_TEST_REDIS_SERVER (the
+# binary, for tests that stop and restart a Redis of their own).
+source "$(dirname "$0")/deploy/test-services.sh"
+start_test_services
+
 results="TestResults"
 rm -rf "$results"
 status=0

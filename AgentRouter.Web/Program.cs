@@ -6,6 +6,7 @@ using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Redis;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -13,6 +14,7 @@ if (args is ["healthcheck", ..])
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddData();
+builder.AddRedis();
 builder.AddGateway();
 builder.AddBudgets();
 builder.AddBilling();

@@ -4,17 +4,20 @@ using AgentRouter.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentRouter.Web.Tests.Billing;
 
-/// <summary>The hourly roll-ups equal a direct aggregate of the raw records, however often and however concurrently the job runs.</summary>
-public sealed class UsageRollupJobTests(RouterFactory router) : IClassFixture<RouterFactory>
+/// <summary>The hourly roll-ups equal a direct aggregate of the raw records, however often and however concurrently the
+/// job runs; on each store the product supports.</summary>
+public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter : RouterFactory
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     private UsageRollupJob Job(int batchSize = 700) =>
-        new(router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(), _clock, NullLogger<UsageRollupJob>.Instance) { BatchSize = batchSize };
+        new(router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(), _clock,
+            Options.Create(new InvoiceOptions { RollupLag = TimeSpan.Zero }), Options.Create(new DataOptions()), NullLogger<UsageRollupJob>.Instance) { BatchSize = batchSize };
 
     [Fact]
     public async Task RollUp_OfAGeneratedMonth_IsExact_AndRunningItAgainChangesNothing()
@@ -92,3 +95,7 @@ public sealed class UsageRollupJobTests(RouterFactory router) : IClassFixture<Ro
         long requests, long errors, long input, long output, long write, long read, decimal cost) =>
         $"{hour:O}|{team}|{developer}|{agent}|{requested}|{upstream}|{billing}|{requests}|{errors}|{input}|{output}|{write}|{read}|{cost:0.000000000}";
 }
+
+public sealed class SqliteUsageRollupJobTests(RouterFactory router) : UsageRollupJobTests<RouterFactory>(router), IClassFixture<RouterFactory>;
+
+public sealed class PostgresUsageRollupJobTests(PostgresRouterFactory router) : UsageRollupJobTests<PostgresRouterFactory>(router), IClassFixture<PostgresRouterFactory>;

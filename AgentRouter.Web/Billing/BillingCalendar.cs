@@ -14,6 +14,12 @@ public sealed class InvoiceOptions
 
     /// <summary>How long after a month ends its invoice is closed, so requests still streaming at midnight are counted.</summary>
     public TimeSpan InvoiceCloseDelay { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long the usage roll-up waits before counting records up to an id it has seen (the lagging
+    /// watermark). Unset: none on SQLite (one writer, ids commit in order), 2 minutes on PostgreSQL, where replicas
+    /// commit concurrently and a lower id can become visible after a higher one. It must exceed the longest a usage
+    /// batch can stay uncommitted (the writer bounds it at 30 seconds).</summary>
+    public TimeSpan? RollupLag { get; set; }
 }
 
 internal sealed class ValidateInvoiceOptions : IValidateOptions<InvoiceOptions>
@@ -25,6 +31,8 @@ internal sealed class ValidateInvoiceOptions : IValidateOptions<InvoiceOptions>
             problems.Add($"Billing:TimeZone '{options.TimeZone}' is not a known time zone.");
         else if (!BillingCalendar.HasWholeHourOffsets(zone))
             problems.Add($"Billing:TimeZone '{options.TimeZone}' has offsets that are not whole hours; hourly roll-ups cannot be cut at its midnight.");
+        if (options.RollupLag is { } lag && (lag < TimeSpan.Zero || lag > TimeSpan.FromHours(1)))
+            problems.Add("Billing:RollupLag must be between 0 and 1 hour.");
         if (options.InvoiceCloseDelay < TimeSpan.Zero || options.InvoiceCloseDelay > TimeSpan.FromDays(7))
             problems.Add("Billing:InvoiceCloseDelay must be between 0 and 7 days.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

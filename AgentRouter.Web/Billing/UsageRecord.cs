@@ -70,6 +70,8 @@ internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageR
         usage.Property(u => u.CostUsd).HasPrecision(18, 9);
         usage.Property(u => u.Error).HasMaxLength(500);
         usage.Ignore(u => u.TotalTokens);
+        // Idempotent writes: a batch retried after a lost commit acknowledgement inserts nothing twice.
+        usage.HasIndex(u => u.RequestId).IsUnique();
         usage.HasIndex(u => u.At);
         usage.HasIndex(u => new { u.TeamId, u.At });
         usage.HasIndex(u => new { u.DeveloperId, u.At });

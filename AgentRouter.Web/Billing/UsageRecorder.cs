@@ -16,11 +16,22 @@ public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeP
 
     protected override string What => "usage records";
 
+    /// <summary>Longest a batch may stay uncommitted; the roll-up's lagging watermark (2 minutes) relies on it.</summary>
+    internal static readonly TimeSpan MaxBatchDuration = TimeSpan.FromSeconds(30);
+
     protected override async Task PersistAsync(List<UsageRecord> batch)
     {
-        await using var db = await factory.CreateDbContextAsync();
-        // One transaction: a retry after a failure must not write the batch twice.
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        using var deadline = new CancellationTokenSource(MaxBatchDuration);
+        var cancellationToken = deadline.Token;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // One transaction, and each row inserted once by request id: a retry after a failure (even one whose commit
+        // went through unacknowledged) writes no record twice.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            // The server ends a batch whose writer stalled (paused process, lost network) instead of holding it open.
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL statement_timeout = '10s'; SET LOCAL idle_in_transaction_session_timeout = '10s'", cancellationToken);
+        }
         // One prepared INSERT per row instead of change tracking: bench/Micro measured EF's AddRange + SaveChanges at
         // ~80 µs and 26 kB per record, which the gateway paid on every request. Columns, names and value conversions
         // still come from the EF model, so rows are stored exactly as SaveChanges stored them.
@@ -32,18 +43,21 @@ public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeP
             foreach (var record in batch)
             {
                 insert.Bind(command, record);
-                record.Id = Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+                // No row comes back when the request id is already stored (then the record keeps id 0).
+                record.Id = await command.ExecuteScalarAsync(cancellationToken) is { } id and not DBNull
+                    ? Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture) : 0;
             }
         }
         foreach (var (keyId, lastUsed) in batch.GroupBy(r => r.ApiKeyId).Select(g => (g.Key, g.Max(r => r.At))))
             await db.ApiKeys.Where(k => k.Id == keyId && (k.LastUsedAt == null || k.LastUsedAt < lastUsed))
-                .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, lastUsed));
-        await transaction.CommitAsync();
+                .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, lastUsed), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 }
 
 /// <summary>The INSERT for one usage record, built once from the EF model: table and column names, and each column's
-/// type mapping (which applies the same value conversions SaveChanges would, e.g. the billing enum as text).</summary>
+/// type mapping (which applies the same value conversions SaveChanges would, e.g. the billing enum as text). The SQL
+/// (<c>ON CONFLICT … DO NOTHING RETURNING</c>) means the same on SQLite and PostgreSQL.</summary>
 internal sealed class UsageInsert
 {
     private readonly (IProperty Property, RelationalTypeMapping Mapping, string Name)[] _columns;
@@ -62,13 +76,16 @@ internal sealed class UsageInsert
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();
         var key = entity.FindPrimaryKey()!.Properties.Single();
+        var requestId = entity.FindProperty(nameof(UsageRecord.RequestId))!;
         var columns = entity.GetProperties()
             .Where(p => p.ValueGenerated == ValueGenerated.Never && p.GetColumnName(table) is not null)
             .Select((p, i) => (p, p.GetRelationalTypeMapping(), "@p" + i))
             .ToArray();
         var text = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} " +
                    $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.p.GetColumnName(table)!)))}) " +
-                   $"VALUES ({string.Join(", ", columns.Select(c => c.Item3))}) RETURNING {sql.DelimitIdentifier(key.GetColumnName(table)!)};";
+                   $"VALUES ({string.Join(", ", columns.Select(c => c.Item3))}) " +
+                   $"ON CONFLICT ({sql.DelimitIdentifier(requestId.GetColumnName(table)!)}) DO NOTHING " +
+                   $"RETURNING {sql.DelimitIdentifier(key.GetColumnName(table)!)};";
         return new UsageInsert(text, columns);
     }
 

@@ -46,6 +46,10 @@ public sealed class UsageRollup
 
 /// <summary>How far a roll-up has read the usage records: every record with an id at or below
 /// <see cref="LastUsageId"/> is counted in the roll-up, none above it is.</summary>
+/// <remarks>The watermark lags: a run notes the highest id visible (<see cref="PendingUsageId"/>, at
+/// <see cref="PendingSince"/>) and a later run, once the lag has passed, counts up to it. Every id up to a visible one was
+/// handed out before it, so by then each such record is committed or rolled back for good; a record another replica
+/// committed late is counted, never skipped.</remarks>
 public sealed class RollupWatermark
 {
     public const string HourlyUsage = "usage-hourly";
@@ -53,6 +57,11 @@ public sealed class RollupWatermark
     public required string Name { get; set; }
     public long LastUsageId { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The highest id seen by the last run that looked; counted once <see cref="PendingSince"/> is old enough.</summary>
+    public long PendingUsageId { get; set; }
+
+    public DateTimeOffset? PendingSince { get; set; }
 }
 
 internal sealed class UsageRollupConfiguration : IEntityTypeConfiguration<UsageRollup>

@@ -1,16 +1,21 @@
 using AgentRouter.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AgentRouter.Web.Billing;
 
 /// <summary>Folds new usage records into the hourly roll-ups (every minute). Each batch reads the records above the
 /// watermark, adds them to their roll-up rows and advances the watermark in one transaction, so a run that fails
 /// part-way counts nothing and a second run finds nothing new: running the job twice changes nothing.</summary>
-/// <remarks>Reading by id is safe because the store has one writer at a time (SQLite): a record with a lower id is
-/// committed before one with a higher id can be. A store with concurrent writers would need the watermark to lag
-/// behind uncommitted ids.</remarks>
-public sealed class UsageRollupJob(IDbContextFactory<AppDbContext> factory, TimeProvider clock, ILogger<UsageRollupJob> logger)
+/// <remarks>On SQLite (one writer) a record with a lower id is committed before one with a higher id can be, so the job
+/// reads up to the newest record. With concurrent writers (replicas on PostgreSQL) it reads up to the id it saw one
+/// <see cref="InvoiceOptions.RollupLag"/> earlier (<see cref="RollupWatermark"/>), by when every lower id has settled.</remarks>
+public sealed class UsageRollupJob(
+    IDbContextFactory<AppDbContext> factory, TimeProvider clock, IOptions<InvoiceOptions> billing, IOptions<DataOptions> data, ILogger<UsageRollupJob> logger)
 {
+    /// <summary>The lagging watermark's delay (none on SQLite unless configured).</summary>
+    internal TimeSpan Lag => billing.Value.RollupLag ?? (data.Value.Provider == DataProvider.PostgreSQL ? TimeSpan.FromMinutes(2) : TimeSpan.Zero);
+
     /// <summary>Records per transaction; small enough to keep the write lock short while the gateway records usage.</summary>
     internal int BatchSize { get; init; } = 5_000;
 
@@ -33,7 +38,11 @@ public sealed class UsageRollupJob(IDbContextFactory<AppDbContext> factory, Time
         if (watermark is null)
             db.RollupWatermarks.Add(watermark = new RollupWatermark { Name = RollupWatermark.HourlyUsage });
 
-        var records = await db.Usage.AsNoTracking().Where(u => u.Id > watermark.LastUsageId).OrderBy(u => u.Id).Take(BatchSize)
+        var now = clock.GetUtcNow();
+        var horizon = Lag == TimeSpan.Zero ? long.MaxValue
+            : watermark.PendingSince is { } since && since <= now - Lag ? watermark.PendingUsageId
+            : watermark.LastUsageId;
+        var records = await db.Usage.AsNoTracking().Where(u => u.Id > watermark.LastUsageId && u.Id <= horizon).OrderBy(u => u.Id).Take(BatchSize)
             .Select(u => new
             {
                 u.Id, u.At, u.TeamId, u.DeveloperId, u.Agent, u.RequestedModel, u.UpstreamModel, u.Billing, u.Status, u.Error,
@@ -41,7 +50,17 @@ public sealed class UsageRollupJob(IDbContextFactory<AppDbContext> factory, Time
             })
             .ToListAsync(cancellationToken);
         if (records.Count == 0)
+        {
+            // Caught up with what is safe to count: note what is visible now, to count once the lag has passed.
+            if (Lag > TimeSpan.Zero && (watermark.PendingSince is null || watermark.PendingUsageId <= watermark.LastUsageId)
+                && await db.Usage.MaxAsync(u => (long?)u.Id, cancellationToken) is { } newest && newest > watermark.LastUsageId)
+            {
+                (watermark.PendingUsageId, watermark.PendingSince, watermark.UpdatedAt) = (newest, now, now);
+                if (await TrySaveAsync(db, cancellationToken))
+                    await transaction.CommitAsync(cancellationToken);
+            }
             return 0;
+        }
 
         var increments = records
             .GroupBy(r => new RollupKey(HourOf(r.At), r.TeamId, r.DeveloperId ?? Guid.Empty, r.Agent, r.RequestedModel ?? "", r.UpstreamModel ?? "", r.Billing))
@@ -86,20 +105,31 @@ public sealed class UsageRollupJob(IDbContextFactory<AppDbContext> factory, Time
         }
 
         watermark.LastUsageId = records[^1].Id;
-        watermark.UpdatedAt = clock.GetUtcNow();
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Another run advanced the watermark first and counted these records; ours rolls back untouched.
-            logger.LogInformation("Usage roll-up: another run got there first");
+        watermark.UpdatedAt = now;
+        if (!await TrySaveAsync(db, cancellationToken))
             return 0;
-        }
         await transaction.CommitAsync(cancellationToken);
         return records.Count;
     }
+
+    private async Task<bool> TrySaveAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || IsUniqueViolation(ex))
+        {
+            // Another run advanced the watermark (or created it) first and counted these records; ours rolls back untouched.
+            logger.LogInformation("Usage roll-up: another run got there first");
+            return false;
+        }
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException ex) =>
+        ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation }
+        or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 };
 
     internal static DateTimeOffset HourOf(DateTimeOffset at)
     {

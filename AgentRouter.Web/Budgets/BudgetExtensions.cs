@@ -1,3 +1,4 @@
+using AgentRouter.Web.Redis;
 using Microsoft.Extensions.Options;
 
 namespace AgentRouter.Web.Budgets;
@@ -9,6 +10,11 @@ public static class BudgetExtensions
         builder.Services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<BudgetOptions>, ValidateBudgetOptions>();
         builder.Services.AddSingleton<BudgetLedger>();
+        // Several replicas share one budget through Redis; one process keeps it in memory.
+        if (builder.UsesRedis())
+            builder.Services.AddSingleton<IBudgetLedger, RedisBudgetLedger>();
+        else
+            builder.Services.AddSingleton<IBudgetLedger>(services => services.GetRequiredService<BudgetLedger>());
         builder.Services.AddSingleton<BudgetStatus>();
         builder.Services.AddTransient<BudgetResetJob>();
         return builder;
@@ -18,7 +24,7 @@ public static class BudgetExtensions
 /// <summary>Closes budget windows that have ended: their in-memory spend is dropped (the store keeps the record),
 /// and the next request in a scope starts the new window at zero. Idempotent; windows are computed in the
 /// organisation's time zone, so DST days are 23 or 25 hours long.</summary>
-public sealed class BudgetResetJob(BudgetLedger ledger, ILogger<BudgetResetJob> logger)
+public sealed class BudgetResetJob(IBudgetLedger ledger, ILogger<BudgetResetJob> logger)
 {
     public Task RunAsync(CancellationToken cancellationToken)
     {

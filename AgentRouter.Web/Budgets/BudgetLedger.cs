@@ -12,6 +12,7 @@ namespace AgentRouter.Web.Budgets;
 /// the store (at start and whenever a budget appears), so a restart never resets a window.</summary>
 /// <remarks>Windows start at midnight in the organisation's time zone, <c>Billing:TimeZone</c>, the one invoices use.</remarks>
 public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> billing, IDbContextFactory<AppDbContext> factory, ILogger<BudgetLedger> logger)
+    : IBudgetLedger
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<SpendKey, Spend> _spend = [];
@@ -68,6 +69,15 @@ public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> bi
                 spend.Usd += usd;
             }
         }
+    }
+
+    ValueTask<Admission> IBudgetLedger.AdmitAsync(TeamPolicy team, Guid scopeDeveloper, long estimatedTokens, decimal estimatedUsd) =>
+        ValueTask.FromResult(Admit(team, scopeDeveloper, estimatedTokens, estimatedUsd));
+
+    ValueTask IBudgetLedger.SettleAsync(Admission admission, long tokens, decimal usd)
+    {
+        Settle(admission, tokens, usd);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>What a scope has spent in the current window of a budget (for the console).</summary>
@@ -157,11 +167,17 @@ public sealed class Spend
 }
 
 /// <summary>The ledger's answer to one request.</summary>
+/// <param name="Reserved">In-process windows holding the reservation.</param>
+/// <param name="Ticket">A shared ledger's record of where it reserved (e.g. Redis keys), for settling.</param>
+/// <param name="Unavailable">Why budgets could not be checked at all (the shared ledger is unreachable); the
+/// request is refused with a 503 rather than admitted unchecked.</param>
 public sealed record Admission(
     IReadOnlyList<Spend> Reserved, long EstimatedTokens, decimal EstimatedUsd, bool OverBudget, BudgetRefusal? Refusal,
-    long? RemainingTokens, decimal? RemainingUsd)
+    long? RemainingTokens, decimal? RemainingUsd, object? Ticket = null, string? Unavailable = null)
 {
     public static readonly Admission Unlimited = new([], 0, 0, false, null, null, null);
+
+    public static Admission NotChecked(string why) => new([], 0, 0, false, null, null, null, Unavailable: why);
 
     public static Admission Refuse(BudgetPolicy budget, BudgetWindow window, string team, bool onTokens) =>
         new([], 0, 0, true, new BudgetRefusal(budget, window, team, onTokens), 0, 0);

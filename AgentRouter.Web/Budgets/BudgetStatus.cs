@@ -12,7 +12,7 @@ public sealed record BudgetUse(BudgetPolicy Budget, string Who, long Tokens, dec
 }
 
 /// <summary>Reads the ledger's live spend for the console (no database round trip).</summary>
-public sealed class BudgetStatus(PolicyCache policy, BudgetLedger ledger)
+public sealed class BudgetStatus(PolicyCache policy, IBudgetLedger ledger)
 {
     /// <summary>The team pool's use, and each listed developer's use of per-developer budgets.</summary>
     public List<BudgetUse> ForTeam(Guid teamId, IEnumerable<(Guid Id, string Name)> developers)

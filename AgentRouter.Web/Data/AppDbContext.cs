@@ -7,6 +7,7 @@ using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Teams;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ namespace AgentRouter.Web.Data;
 public sealed class ConsoleUser : IdentityUser;
 
 /// <summary>The one store behind the console, the admin API and the jobs. The gateway never queries it per request.</summary>
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ConsoleUser>(options)
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ConsoleUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<Developer> Developers => Set<Developer>();
@@ -39,6 +40,12 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AdminApiToken> AdminApiTokens => Set<AdminApiToken>();
 
+    /// <summary>The Data Protection key ring, when it is kept in the store (PostgreSQL: shared by every replica).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>One row whose stamp changes with every policy change; replicas compare it as a safety net.</summary>
+    public DbSet<Gateway.PolicyVersion> PolicyVersions => Set<Gateway.PolicyVersion>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -53,12 +60,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
-        // SQLite cannot compare or order DateTimeOffset values in SQL; UTC ticks sort and compare correctly.
-        if (Database.IsSqlite())
-        {
-            conventions.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
-            conventions.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
-        }
+        // SQLite cannot compare or order DateTimeOffset values in SQL; UTC ticks sort and compare correctly. PostgreSQL
+        // stores them the same way, so both providers hold identical values and no query depends on the provider
+        // (Npgsql would also refuse any DateTimeOffset whose offset is not zero, e.g. a local month's start).
+        conventions.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        conventions.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
     }
 
     private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(

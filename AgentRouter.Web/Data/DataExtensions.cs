@@ -6,7 +6,8 @@ namespace AgentRouter.Web.Data;
 
 public static class DataExtensions
 {
-    /// <summary>The store (EF Core, SQLite in the data folder by default), Data Protection and start-up migration.</summary>
+    /// <summary>The store (EF Core on SQLite in the data folder by default, or PostgreSQL), Data Protection and
+    /// start-up migration.</summary>
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section).ValidateOnStart();
@@ -14,23 +15,30 @@ public static class DataExtensions
 
         var options = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
         var directory = Path.GetFullPath(options.Directory, builder.Environment.ContentRootPath);
-        Directory.CreateDirectory(directory);
-        var connectionString = options.ConnectionString ?? $"Data Source={Path.Combine(directory, "agentrouter.db")}";
+        if (options.Provider == DataProvider.Sqlite)
+            Directory.CreateDirectory(directory);
+        var contentRoot = builder.Environment.ContentRootPath;
 
         // Interceptors come from the features (e.g. the gateway rebuilds its policy after relevant saves).
-        builder.Services.AddDbContextFactory<AppDbContext>((services, db) => db
-            .UseSqlite(connectionString)
+        builder.Services.AddDbContextFactory<AppDbContext>((services, db) => StoreProvider
+            .Use(db, options, contentRoot)
             .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
 
+        // Other features chain onto this builder (e.g. encrypting the key ring at rest); where the keys are kept is
+        // decided here only. On PostgreSQL every replica must read the same ring (credentials, console cookies), so it
+        // lives in the store; on SQLite (one process) it stays in the data folder, where existing installs have it.
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("AgentRouter");
         if (options.EphemeralKeys)
             builder.Services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
+        else if (options.Provider == DataProvider.PostgreSQL)
+            dataProtection.PersistKeysToDbContext<AppDbContext>();
         else
             dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(directory, "keys")));
 
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService<StoreInitializer>();
+        builder.Services.AddSingleton<StoreInitializer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StoreInitializer>());
         return builder;
     }
 }
@@ -41,10 +49,18 @@ public interface IStoreSeeder
     Task SeedAsync(AppDbContext db, CancellationToken cancellationToken);
 }
 
-/// <summary>Applies migrations and runs the seeders at start, before the server accepts requests.</summary>
-internal sealed class StoreInitializer(
+/// <summary>Applies migrations and runs the seeders at start, before the server accepts requests. On PostgreSQL this
+/// happens under a session advisory lock, so replicas that start together migrate and seed once: the first one in
+/// does the work, the others wait for it and then find nothing pending.</summary>
+public sealed class StoreInitializer(
     IDbContextFactory<AppDbContext> factory, IEnumerable<IStoreSeeder> seeders, ILogger<StoreInitializer> logger) : IHostedService
 {
+    /// <summary>The advisory lock key replicas agree on (any 64-bit number unique to this purpose).</summary>
+    internal const long MigrationLockKey = 0x4147_5254_4d49_4752; // "AGRTMIGR"
+
+    /// <summary>Migrations this process applied at start (none when another replica had already applied them).</summary>
+    public IReadOnlyList<string> Applied { get; private set; } = [];
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -53,11 +69,38 @@ internal sealed class StoreInitializer(
             // WAL lets the console read while the usage writer commits.
             await db.Database.OpenConnectionAsync(cancellationToken);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            await MigrateAndSeedAsync(db, cancellationToken);
+            return;
         }
+
+        // The lock is held by a connection of its own, so it covers the migration's own connections and transactions.
+        await using var lockConnection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+        await lockConnection.OpenAsync(cancellationToken);
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection))
+        {
+            take.Parameters.AddWithValue("key", MigrationLockKey);
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+        try
+        {
+            await MigrateAndSeedAsync(db, cancellationToken);
+        }
+        finally
+        {
+            await using var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(@key)", lockConnection);
+            release.Parameters.AddWithValue("key", MigrationLockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task MigrateAndSeedAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         await db.Database.MigrateAsync(cancellationToken);
+        Applied = pending;
         foreach (var seeder in seeders)
             await seeder.SeedAsync(db, cancellationToken);
-        logger.LogInformation("Store ready ({Provider})", db.Database.ProviderName);
+        logger.LogInformation("Store ready ({Provider}; {Count} migrations applied at start)", db.Database.ProviderName, pending.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -12,6 +12,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
     public static GatewayError TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, ErrorKind.TooLarge, $"Request body exceeds the gateway's limit of {limit} bytes.");
     public static GatewayError BudgetExceeded(string message) => new(StatusCodes.Status429TooManyRequests, ErrorKind.RateLimit, message);
     public static GatewayError BadGateway(string message) => new(StatusCodes.Status502BadGateway, ErrorKind.Upstream, message);
+    public static GatewayError Unavailable(string message) => new(StatusCodes.Status503ServiceUnavailable, ErrorKind.Unavailable, message);
     public static GatewayError GatewayTimeout(string message) => new(StatusCodes.Status504GatewayTimeout, ErrorKind.Upstream, message);
 
     /// <summary>Writes the error unless the response has already started (then the connection is all there is).</summary>
@@ -67,7 +68,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.NotFound => "not_found_error",
         ErrorKind.TooLarge => "request_too_large",
         ErrorKind.RateLimit => "rate_limit_error",
-        ErrorKind.Upstream => "api_error",
+        ErrorKind.Upstream or ErrorKind.Unavailable => "api_error",
         _ => "invalid_request_error",
     };
 
@@ -76,6 +77,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.Permission => "permission_error",
         ErrorKind.RateLimit => "rate_limit_error",
         ErrorKind.Upstream => "api_error",
+        ErrorKind.Unavailable => "server_error",
         _ => "invalid_request_error",
     };
 
@@ -87,6 +89,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.TooLarge => "request_too_large",
         ErrorKind.RateLimit => "budget_exceeded",
         ErrorKind.Upstream => "upstream_error",
+        ErrorKind.Unavailable => "service_unavailable",
         _ => "invalid_request",
     };
 
@@ -97,8 +100,9 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.NotFound => "NOT_FOUND",
         ErrorKind.RateLimit => "RESOURCE_EXHAUSTED",
         ErrorKind.Upstream => Status == StatusCodes.Status504GatewayTimeout ? "DEADLINE_EXCEEDED" : "UNAVAILABLE",
+        ErrorKind.Unavailable => "UNAVAILABLE",
         _ => "INVALID_ARGUMENT",
     };
 }
 
-public enum ErrorKind { InvalidRequest, Authentication, Permission, NotFound, TooLarge, RateLimit, Upstream }
+public enum ErrorKind { InvalidRequest, Authentication, Permission, NotFound, TooLarge, RateLimit, Upstream, Unavailable }

@@ -1,3 +1,5 @@
+using AgentRouter.Web.Data;
+using AgentRouter.Web.Redis;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +15,14 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<PolicyCache>();
         builder.Services.AddSingleton<IInterceptor, PolicyChangeInterceptor>();
         builder.Services.AddHostedService<PolicyWarmup>();
+        // Other replicas hear of policy changes through Redis, else PostgreSQL, and check the store's stamp regardless.
+        if (builder.UsesRedis())
+            builder.Services.AddSingleton<IPolicyNotifier, RedisPolicyNotifier>();
+        else if (builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>()?.Provider == DataProvider.PostgreSQL)
+            builder.Services.AddSingleton<IPolicyNotifier, PostgresPolicyNotifier>();
+        else
+            builder.Services.AddSingleton<IPolicyNotifier, InProcessPolicyNotifier>();
+        builder.Services.AddHostedService<PolicySync>();
         builder.Services.AddSingleton<KeyIdentifier>();
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<GatewayHandler>();

@@ -16,7 +16,7 @@ public sealed class GatewayHandler(
     IHttpForwarder forwarder,
     UpstreamClients clients,
     UsageRecorder recorder,
-    BudgetLedger budgets,
+    IBudgetLedger budgets,
     IOptions<GatewayOptions> options,
     IOptions<BudgetOptions> budgetOptions,
     TimeProvider clock)
@@ -132,8 +132,13 @@ public sealed class GatewayHandler(
 
         // Step 4: admit against the team's budgets, reserving an estimate until the answer's real usage is known.
         var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
-            ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, EstimateTokens(body), EstimateUsd(body, route))
+            ? await budgets.AdmitAsync(grant.Team, grant.DeveloperId ?? grant.KeyId, EstimateTokens(body), EstimateUsd(body, route))
             : Admission.Unlimited;
+        if (admission.Unavailable is { } unavailable)
+        {
+            await Refuse(context, surface, call, GatewayError.Unavailable(unavailable), "budget_unavailable");
+            return;
+        }
         if (admission.Refusal is { } refusal)
         {
             context.Response.Headers.RetryAfter = refusal.Window.SecondsUntilReset(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
@@ -153,7 +158,7 @@ public sealed class GatewayHandler(
         }
         finally
         {
-            budgets.Settle(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
+            await budgets.SettleAsync(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
         }
     }
 

@@ -16,6 +16,10 @@ public sealed class GatewayOptions
 
     /// <summary>Pause between the sandbox provider's streamed events, so a demo looks like a real stream.</summary>
     public TimeSpan SandboxEventDelay { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>How often each replica compares the store's policy stamp with its snapshot's: the safety net for a
+    /// change notification that was lost (notifications themselves arrive within milliseconds).</summary>
+    public TimeSpan PolicyCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 internal sealed class ValidateGatewayOptions : IValidateOptions<GatewayOptions>
@@ -29,6 +33,8 @@ internal sealed class ValidateGatewayOptions : IValidateOptions<GatewayOptions>
             problems.Add("Gateway:UpstreamIdleTimeout must be positive.");
         if (options.UpstreamConnectTimeout <= TimeSpan.Zero)
             problems.Add("Gateway:UpstreamConnectTimeout must be positive.");
+        if (options.PolicyCheckInterval < TimeSpan.FromMilliseconds(100))
+            problems.Add("Gateway:PolicyCheckInterval must be at least 100 ms.");
         if (options.SandboxEventDelay < TimeSpan.Zero)
             problems.Add("Gateway:SandboxEventDelay must not be negative.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -12,12 +12,16 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace AgentRouter.Web.Gateway;
 
 /// <summary>Holds the current <see cref="PolicySnapshot"/> and rebuilds it from the store on change.</summary>
-public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, BudgetLedger budgets, ILogger<PolicyCache> logger)
+public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, IBudgetLedger budgets, ILogger<PolicyCache> logger)
 {
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private PolicySnapshot _current = PolicySnapshot.Empty;
+    private Guid _stamp;
 
     public PolicySnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>The store's policy stamp (<see cref="PolicyVersion"/>) the current snapshot was built from.</summary>
+    public Guid Stamp => _stamp;
 
     /// <summary>Rebuilds the snapshot. Reloads run one at a time, so the last one to finish has read the newest state;
     /// if a rebuild fails the previous snapshot keeps serving.</summary>
@@ -26,10 +30,11 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         await _reloadGate.WaitAsync(cancellationToken);
         try
         {
-            var snapshot = await BuildAsync(cancellationToken);
+            var (snapshot, stamp) = await BuildAsync(cancellationToken);
             // Budgets that just appeared start from what the store says was already spent in their window.
             await budgets.SeedAsync(snapshot, cancellationToken);
             Volatile.Write(ref _current, snapshot);
+            _stamp = stamp;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -42,9 +47,11 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         }
     }
 
-    private async Task<PolicySnapshot> BuildAsync(CancellationToken cancellationToken)
+    private async Task<(PolicySnapshot, Guid)> BuildAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // Read first: a change committed while the snapshot is built shows as a newer stamp at the next check.
+        var stamp = await db.PolicyVersions.AsNoTracking().Where(v => v.Id == PolicyVersion.SingletonId).Select(v => v.Stamp).FirstOrDefaultAsync(cancellationToken);
         var prices = await db.Catalog.AsNoTracking().ToDictionaryAsync(
             c => c.Model, c => new ModelPrice(c.InputPerMTok, c.OutputPerMTok, c.CacheWritePerMTok, c.CacheReadPerMTok), cancellationToken);
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
@@ -66,7 +73,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
             t.Profile.PassthroughCountsAgainstBudget));
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(cancellationToken);
         var grants = keys.Select(k => new KeyGrant(k.Id, k.Hash, teamPolicies[k.TeamId], k.DeveloperId, k.ServiceAgent, k.ExpiresAt));
-        return new PolicySnapshot(grants, teamPolicies.Values, mcpServers.Values);
+        return (new PolicySnapshot(grants, teamPolicies.Values, mcpServers.Values), stamp);
     }
 }
 
@@ -97,7 +104,7 @@ internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveC
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
         if (eventData.Context is { } context && _pending.Remove(context))
-            services.GetRequiredService<PolicyCache>().ReloadAsync().GetAwaiter().GetResult();
+            ReloadAndAnnounceAsync().GetAwaiter().GetResult();
         return result;
     }
 
@@ -106,14 +113,33 @@ internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveC
         // Resolved lazily: the cache itself depends on the context factory this interceptor is part of.
         // Not cancellable: once the change is committed the policy must follow it.
         if (eventData.Context is { } context && _pending.Remove(context))
-            await services.GetRequiredService<PolicyCache>().ReloadAsync(CancellationToken.None);
+            await ReloadAndAnnounceAsync();
         return result;
+    }
+
+    private async Task ReloadAndAnnounceAsync()
+    {
+        // Announce even if this replica's own reload failed: the others may well succeed.
+        try
+        {
+            await services.GetRequiredService<PolicyCache>().ReloadAsync(CancellationToken.None);
+        }
+        finally
+        {
+            await services.GetRequiredService<IPolicyNotifier>().PublishAsync(CancellationToken.None);
+        }
     }
 
     private void Track(DbContext? context)
     {
-        if (context is not null && context.ChangeTracker.Entries().Any(IsPolicyChange))
-            _pending.AddOrUpdate(context, this);
+        if (context is null || !context.ChangeTracker.Entries().Any(IsPolicyChange))
+            return;
+        _pending.AddOrUpdate(context, this);
+        // A new stamp, saved in the same transaction as the change, tells replicas that missed the notification.
+        var version = context.ChangeTracker.Entries<PolicyVersion>().FirstOrDefault()?.Entity
+            ?? context.Attach(new PolicyVersion { Id = PolicyVersion.SingletonId }).Entity;
+        context.Entry(version).Property(v => v.Stamp).CurrentValue = Guid.NewGuid();
+        context.Entry(version).Property(v => v.Stamp).IsModified = true;
     }
 
     private static bool IsPolicyChange(EntityEntry entry) =>

@@ -6,6 +6,8 @@ using AgentRouter.Web.Data;
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
 
@@ -25,9 +27,15 @@ public static class JobsExtensions
 
         // This process's own storage, registered before AddHangfire so the dashboard, the server and the recurring
         // job manager use it rather than the static JobStorage.Current (which several hosts in one test run share).
-        builder.Services.AddSingleton<JobStorage>(services => options.Storage == "InMemory"
-            ? new InMemoryStorage()
-            : new SQLiteStorage(Path.Combine(DataDirectory(builder, services), "hangfire.db"), new SQLiteStorageOptions()));
+        // On PostgreSQL the jobs share the store's database, so each recurring job runs once across all replicas.
+        var data = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
+        var storage = options.Storage ?? (data.Provider == DataProvider.PostgreSQL ? "PostgreSQL" : "SQLite");
+        builder.Services.AddSingleton<JobStorage>(services => storage switch
+        {
+            "InMemory" => new InMemoryStorage(),
+            "PostgreSQL" => new PostgreSqlStorage(new NpgsqlConnectionFactory(data.ConnectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions()),
+            _ => new SQLiteStorage(Path.Combine(DataDirectory(builder, services), "hangfire.db"), new SQLiteStorageOptions()),
+        });
         builder.Services.AddHangfire((services, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

@@ -7,8 +7,9 @@ public sealed class JobsOptions
 {
     public const string Section = "Jobs";
 
-    /// <summary><c>SQLite</c> (a <c>hangfire.db</c> file in the data folder, the product default) or <c>InMemory</c> (tests).</summary>
-    public string Storage { get; set; } = "SQLite";
+    /// <summary><c>SQLite</c> (a <c>hangfire.db</c> file in the data folder), <c>PostgreSQL</c> (the store's database,
+    /// schema <c>hangfire</c>) or <c>InMemory</c> (tests). Unset: the same engine as the store.</summary>
+    public string? Storage { get; set; }
 
     /// <summary>Whether this process runs a Hangfire server. Off in tests, which call each job's <c>RunAsync</c> directly.</summary>
     public bool Server { get; set; } = true;
@@ -25,8 +26,8 @@ internal sealed class ValidateJobsOptions : IValidateOptions<JobsOptions>
     public ValidateOptionsResult Validate(string? name, JobsOptions options)
     {
         List<string> problems = [];
-        if (options.Storage is not ("SQLite" or "InMemory"))
-            problems.Add("Jobs:Storage must be SQLite or InMemory.");
+        if (options.Storage is not (null or "SQLite" or "PostgreSQL" or "InMemory"))
+            problems.Add("Jobs:Storage must be SQLite, PostgreSQL or InMemory.");
         if (options.WorkerCount is < 1 or > 32)
             problems.Add("Jobs:WorkerCount must be between 1 and 32.");
         // Hangfire parses the expression when the job is registered at start, and fails the start if it is not cron.
