@@ -40,28 +40,58 @@ public sealed class UsageRecorderTests
         await router.DisposeAsync();
     }
 
-    [Fact]
-    public async Task Writer_StoresEveryColumnExactlyAsSaveChangesDoes()
+    /// <summary>A store of the given kind with the product's schema: a SQLite file, or a fresh PostgreSQL database.</summary>
+    private static async Task<(DbContextOptions<AppDbContext> Options, Func<Task> Drop)> StoreAsync(string provider)
     {
-        var directory = Directory.CreateTempSubdirectory("agentrouter-usage-").FullName;
-        var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={Path.Combine(directory, "usage.db")}").Options;
-        await using (var db = new AppDbContext(options))
-            await db.Database.MigrateAsync();
-        Guid team = Guid.NewGuid(), developer = Guid.NewGuid(), key = Guid.NewGuid(), account = Guid.NewGuid();
-        UsageRecord Sample(string requestId, bool optionalsSet) => new()
+        DataOptions data;
+        Func<Task> drop;
+        if (provider == "PostgreSQL")
         {
-            At = new DateTimeOffset(2026, 11, 26, 15, 4, 5, 678, TimeSpan.Zero).AddTicks(9), RequestId = requestId,
-            TeamId = team, DeveloperId = optionalsSet ? developer : null, ApiKeyId = key, Agent = "claude-code",
-            SessionId = optionalsSet ? "session-1" : null, Surface = "anthropic.messages", RequestedModel = "claude-sonnet-4-5",
-            UpstreamModel = optionalsSet ? "claude-sonnet-4-5-20250929" : null, ProviderAccountId = optionalsSet ? account : null,
-            Billing = UsageBilling.Passthrough, Status = 200, InputTokens = 472, OutputTokens = 312, CacheWriteTokens = 1024,
-            CacheReadTokens = 20480, ReasoningTokens = 7, CostUsd = 0.012345678m, LatencyMs = 12, TimeToFirstByteMs = optionalsSet ? 3 : null,
-            Streamed = true, Error = optionalsSet ? "client_disconnected" : null,
-        };
+            var connectionString = await ScaleServices.CreateDatabaseAsync();
+            data = new DataOptions { Provider = DataProvider.PostgreSQL, ConnectionString = connectionString };
+            drop = () => ScaleServices.DropDatabaseAsync(connectionString);
+        }
+        else
+        {
+            var directory = Directory.CreateTempSubdirectory("agentrouter-usage-").FullName;
+            data = new DataOptions { ConnectionString = $"Data Source={Path.Combine(directory, "usage.db")}" };
+            drop = () =>
+            {
+                SqliteConnection.ClearAllPools();
+                Directory.Delete(directory, recursive: true);
+                return Task.CompletedTask;
+            };
+        }
+        var builder = new DbContextOptionsBuilder<AppDbContext>();
+        StoreProvider.Use(builder, data, Path.GetTempPath());
+        await using (var db = new AppDbContext(builder.Options))
+            await db.Database.MigrateAsync();
+        return (builder.Options, drop);
+    }
+
+    private static UsageRecord Sample(string requestId, bool optionalsSet, Guid team) => new()
+    {
+        At = new DateTimeOffset(2026, 11, 26, 15, 4, 5, 678, TimeSpan.Zero).AddTicks(9), RequestId = requestId,
+        TeamId = team, DeveloperId = optionalsSet ? Guid.NewGuid() : null, ApiKeyId = Guid.NewGuid(), Agent = "claude-code",
+        SessionId = optionalsSet ? "session-1" : null, Surface = "anthropic.messages", RequestedModel = "claude-sonnet-4-5",
+        UpstreamModel = optionalsSet ? "claude-sonnet-4-5-20250929" : null, ProviderAccountId = optionalsSet ? Guid.NewGuid() : null,
+        Billing = UsageBilling.Passthrough, Status = 200, InputTokens = 472, OutputTokens = 312, CacheWriteTokens = 1024,
+        CacheReadTokens = 20480, ReasoningTokens = 7, CostUsd = 0.012345678m, LatencyMs = 12, TimeToFirstByteMs = optionalsSet ? 3 : null,
+        Streamed = true, Error = optionalsSet ? "client_disconnected" : null,
+    };
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSQL")]
+    public async Task Writer_StoresEveryColumnExactlyAsSaveChangesDoes(string provider)
+    {
+        var (options, drop) = await StoreAsync(provider);
+        var team = Guid.NewGuid();
         foreach (var optionalsSet in new[] { true, false })
         {
-            var viaSaveChanges = Sample("req_ef", optionalsSet);
-            var viaWriter = Sample("req_writer", optionalsSet);
+            var viaSaveChanges = Sample("req_ef" + optionalsSet, optionalsSet, team);
+            var viaWriter = Sample("req_writer" + optionalsSet, optionalsSet, team);
+            (viaWriter.DeveloperId, viaWriter.ApiKeyId, viaWriter.ProviderAccountId) = (viaSaveChanges.DeveloperId, viaSaveChanges.ApiKeyId, viaSaveChanges.ProviderAccountId);
             await using (var db = new AppDbContext(options))
             {
                 db.Usage.Add(viaSaveChanges);
@@ -73,7 +103,8 @@ public sealed class UsageRecorderTests
             await recorder.StopAsync(CancellationToken.None);
 
             Assert.True(viaWriter.Id > viaSaveChanges.Id);
-            await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "usage.db")}");
+            await using var store = new AppDbContext(options);
+            var connection = store.Database.GetDbConnection();
             await connection.OpenAsync();
             var rows = new List<Dictionary<string, string>>();
             foreach (var id in new[] { viaSaveChanges.Id, viaWriter.Id })
@@ -87,8 +118,27 @@ public sealed class UsageRecorderTests
             }
             Assert.Equal(rows[0], rows[1]);
         }
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
+        await drop();
+    }
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSQL")]
+    public async Task ARetriedBatch_NeverStoresARequestTwice(string provider)
+    {
+        var (options, drop) = await StoreAsync(provider);
+        var team = Guid.NewGuid();
+        var recorder = new UsageRecorder(new Factory(options), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UsageRecorder>.Instance);
+        await recorder.StartAsync(CancellationToken.None);
+        // The same request ids again, as a retry whose first commit went through unacknowledged would send them.
+        foreach (var requestId in new[] { "req_a", "req_b", "req_a", "req_c", "req_b" })
+            await recorder.RecordAsync(Sample(requestId, optionalsSet: true, team));
+        await recorder.StopAsync(CancellationToken.None);
+
+        await using var db = new AppDbContext(options);
+        var stored = await db.Usage.Where(u => u.TeamId == team).Select(u => u.RequestId).ToListAsync();
+        Assert.Equal(["req_a", "req_b", "req_c"], stored.Order());
+        await drop();
     }
 
     private sealed class Factory(DbContextOptions<AppDbContext> options) : IDbContextFactory<AppDbContext>

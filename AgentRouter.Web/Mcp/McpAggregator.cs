@@ -14,12 +14,13 @@ namespace AgentRouter.Web.Mcp;
 /// <summary><c>/mcp</c>: every MCP server the caller's team is granted, behind one Streamable HTTP endpoint, tools named
 /// <c>&lt;server&gt;__&lt;tool&gt;</c>. The router is the MCP server here: it answers <c>initialize</c> and <c>ping</c> itself,
 /// merges the granted tools of every server into one <c>tools/list</c>, and routes each <c>tools/call</c> to its server
-/// (prefix stripped), streaming the answer back. Its sessions live in memory and hold one upstream session per server,
-/// opened on first use.</summary>
-public sealed class McpAggregator(
+/// (prefix stripped), streaming the answer back. Its sessions (in memory, or in Redis so that any replica can continue
+/// them: <see cref="IMcpSessionStore"/>) hold one upstream session per server, opened on first use.</summary>
+internal sealed class McpAggregator(
     KeyIdentifier identifier,
     McpUpstreamClient upstream,
     McpCallRecorder recorder,
+    IMcpSessionStore sessions,
     IOptions<GatewayOptions> options,
     TimeProvider clock,
     ILogger<McpAggregator> logger)
@@ -29,7 +30,6 @@ public sealed class McpAggregator(
 
     private const string SessionHeader = "mcp-session-id";
     private const string VersionHeader = "mcp-protocol-version";
-    private const int MaxSessions = 10_000;
 
     /// <summary>Longest the router waits for a server to answer its own requests (initialize, tools/list); a server that
     /// accepts the connection and then stalls must not hold a client's tools/list forever.</summary>
@@ -37,9 +37,21 @@ public sealed class McpAggregator(
     private static readonly string[] SupportedVersions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
     private static readonly string ServerVersion = typeof(McpAggregator).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
 
-    private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
-
     public async Task HandleAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleInSessionsAsync(context);
+        }
+        catch (Exception ex) when (Redis.RedisConnection.IsUnavailable(ex) && !context.Response.HasStarted)
+        {
+            logger.LogWarning("MCP sessions are unavailable: {Message}", ex.Message);
+            await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, null, McpJsonRpc.InternalError,
+                "Agent Router cannot reach its MCP session store (Redis) right now; retry shortly.");
+        }
+    }
+
+    private async Task HandleInSessionsAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = McpGatewayShared.NewRequestId(context);
@@ -59,7 +71,7 @@ public sealed class McpAggregator(
         }
         if (HttpMethods.IsDelete(context.Request.Method))
         {
-            if (await FindSessionAsync(context, grant) is { } ended && _sessions.TryRemove(ended.Id, out _))
+            if (await FindSessionAsync(context, grant) is { } ended && await sessions.RemoveAsync(ended.Id))
             {
                 await ended.EndAsync(this, grant, context.RequestAborted);
                 context.Response.StatusCode = StatusCodes.Status200OK;
@@ -104,7 +116,7 @@ public sealed class McpAggregator(
             var session = await FindSessionAsync(context, grant);
             if (session is null)
                 return;
-            session.Touch(clock);
+            await sessions.TouchAsync(session);
             if (id is null || method is null)
             {
                 // Notifications (initialized, cancelled, …) and client answers concern the router's session only.
@@ -135,14 +147,13 @@ public sealed class McpAggregator(
         var requested = message.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object
             && p.TryGetProperty("protocolVersion", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         var version = SupportedVersions.Contains(requested) ? requested! : SupportedVersions[^1];
-        if (_sessions.Count >= MaxSessions && !EvictIdleSessions())
+        var session = new Session(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), grant.KeyId, version, clock, sessions);
+        if (!await sessions.AddAsync(session))
         {
             await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, id, McpJsonRpc.InternalError,
                 "Agent Router holds too many open MCP sessions; end unused ones (DELETE) or retry later.");
             return;
         }
-        var session = new Session(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), grant.KeyId, version, clock);
-        _sessions[session.Id] = session;
 
         context.Response.Headers[SessionHeader] = session.Id;
         await WriteJsonAsync(context, McpJsonRpc.Result(id, json =>
@@ -332,7 +343,7 @@ public sealed class McpAggregator(
                 "Missing Mcp-Session-Id: send initialize first (the aggregated endpoint speaks the 2025-11-25 revision and earlier).");
             return null;
         }
-        if (_sessions.TryGetValue(id, out var session) && session.KeyId == grant.KeyId)
+        if (await sessions.FindAsync(id, this) is { } session && session.KeyId == grant.KeyId)
             return session;
         await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status404NotFound, null, McpJsonRpc.InvalidRequest, "Unknown or expired MCP session; initialize again.");
         return null;
@@ -349,7 +360,7 @@ public sealed class McpAggregator(
             if (response.StatusCode != HttpStatusCode.NotFound || link.SessionId is null || attempt > 0)
                 return response;
             response.Dispose();
-            session.Forget(server.Id, link);
+            await session.ForgetAsync(server.Id, link);
         }
     }
 
@@ -439,36 +450,34 @@ public sealed class McpAggregator(
         await context.Response.Body.WriteAsync(json);
     }
 
-    /// <summary>Drops sessions idle for half an hour (clients that never sent DELETE); true if that made room.</summary>
-    private bool EvictIdleSessions()
-    {
-        var cutoff = clock.GetUtcNow() - TimeSpan.FromMinutes(30);
-        foreach (var (id, session) in _sessions)
-            if (session.LastUsed < cutoff)
-                _sessions.TryRemove(id, out _);
-        return _sessions.Count < MaxSessions;
-    }
-
     /// <summary>The router's half of an upstream session (the server may run without sessions: then no id).</summary>
-    private sealed record UpstreamLink(string? SessionId, string? ProtocolVersion);
+    internal sealed record UpstreamLink(string? SessionId, string? ProtocolVersion);
 
     /// <summary>One client session of the aggregated endpoint.</summary>
-    private sealed class Session(string id, Guid keyId, string protocolVersion, TimeProvider clock)
+    internal sealed class Session(string id, Guid keyId, string protocolVersion, TimeProvider clock, IMcpSessionStore store,
+        IEnumerable<KeyValuePair<Guid, UpstreamLink>>? links = null)
     {
-        private readonly ConcurrentDictionary<Guid, Lazy<Task<UpstreamLink>>> _upstream = new();
+        private readonly ConcurrentDictionary<Guid, Lazy<Task<UpstreamLink>>> _upstream = new(
+            (links ?? []).Select(l => KeyValuePair.Create(l.Key, new Lazy<Task<UpstreamLink>>(Task.FromResult(l.Value)))));
 
         public string Id { get; } = id;
         public Guid KeyId { get; } = keyId;
+        public string ProtocolVersion { get; } = protocolVersion;
         private long _lastUsedTicks = clock.GetUtcNow().UtcTicks;
 
         public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
 
         public void Touch(TimeProvider time) => Interlocked.Exchange(ref _lastUsedTicks, time.GetUtcNow().UtcTicks);
 
+        /// <summary>The upstream sessions opened so far (for a store that keeps them elsewhere).</summary>
+        public IEnumerable<KeyValuePair<Guid, UpstreamLink>> Links => _upstream
+            .Where(l => l.Value.IsValueCreated && l.Value.Value.IsCompletedSuccessfully)
+            .Select(l => KeyValuePair.Create(l.Key, l.Value.Value.Result));
+
         public async Task<UpstreamLink> UpstreamAsync(McpUpstream server, McpAggregator owner, CancellationToken cancellationToken)
         {
             // One initialize per server even when tools/list fans out concurrently; not bound to the first caller's token.
-            var lazy = _upstream.GetOrAdd(server.Id, _ => new Lazy<Task<UpstreamLink>>(() => owner.OpenWithTimeoutAsync(server, protocolVersion)));
+            var lazy = _upstream.GetOrAdd(server.Id, _ => new Lazy<Task<UpstreamLink>>(() => OpenAndKeepAsync(server, owner)));
             try
             {
                 return await lazy.Value.WaitAsync(cancellationToken);
@@ -481,10 +490,19 @@ public sealed class McpAggregator(
             }
         }
 
-        public void Forget(Guid serverId, UpstreamLink link)
+        private async Task<UpstreamLink> OpenAndKeepAsync(McpUpstream server, McpAggregator owner)
         {
-            if (_upstream.TryGetValue(serverId, out var lazy) && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result == link)
-                _upstream.TryRemove(KeyValuePair.Create(serverId, lazy));
+            var link = await owner.OpenWithTimeoutAsync(server, ProtocolVersion);
+            // Saved so that another replica continuing this session reuses it rather than opening its own.
+            await store.LinkOpenedAsync(this, server.Id, link);
+            return link;
+        }
+
+        public async Task ForgetAsync(Guid serverId, UpstreamLink link)
+        {
+            if (_upstream.TryGetValue(serverId, out var lazy) && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result == link
+                && _upstream.TryRemove(KeyValuePair.Create(serverId, lazy)))
+                await store.LinkForgottenAsync(this, serverId);
         }
 
         /// <summary>Ends the upstream sessions it opened, best effort: a server that already forgot one is fine.</summary>

@@ -1,3 +1,5 @@
+using AgentRouter.Web.Redis;
+
 namespace AgentRouter.Web.Mcp;
 
 public static class McpExtensions
@@ -9,6 +11,10 @@ public static class McpExtensions
         builder.Services.AddSingleton<McpUpstreamClient>();
         builder.Services.AddSingleton<McpProxy>();
         builder.Services.AddSingleton<McpAggregator>();
+        if (builder.UsesRedis())
+            builder.Services.AddSingleton<IMcpSessionStore, RedisMcpSessionStore>();
+        else
+            builder.Services.AddSingleton<IMcpSessionStore, InProcessMcpSessionStore>();
         builder.Services.AddSingleton<McpCallRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<McpCallRecorder>());
         return builder;
