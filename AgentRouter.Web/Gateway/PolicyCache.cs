@@ -20,6 +20,9 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
 
     public PolicySnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>Raised after a new snapshot is in force (tests wait on it instead of sleeping).</summary>
+    public event Action<PolicySnapshot>? Reloaded;
+
     /// <summary>The store's policy stamp (<see cref="PolicyVersion"/>) the current snapshot was built from.</summary>
     public Guid Stamp => _stamp;
 
@@ -35,6 +38,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
             await budgets.SeedAsync(snapshot, cancellationToken);
             Volatile.Write(ref _current, snapshot);
             _stamp = stamp;
+            Reloaded?.Invoke(snapshot);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
