@@ -23,6 +23,10 @@ public class ReplicaFixture : IAsyncLifetime
     public FakeProvider Fake { get; private set; } = null!;
     public FakeMcpServer Mcp { get; private set; } = null!;
 
+    /// <summary>Serve through Kestrel on a loopback port instead of the in-memory test server (which does not let
+    /// in-flight requests finish when the host stops).</summary>
+    protected virtual bool Kestrel => false;
+
     public virtual async ValueTask InitializeAsync()
     {
         await Redis.StartAsync();
@@ -30,6 +34,11 @@ public class ReplicaFixture : IAsyncLifetime
         var prefix = $"test-{Guid.NewGuid():N}:";
         A = new ReplicaFactory(ConnectionString, Redis.Connection, prefix, Settings);
         B = new ReplicaFactory(ConnectionString, Redis.Connection, prefix, Settings);
+        if (Kestrel)
+        {
+            A.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+            B.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        }
         Fake = await FakeProvider.StartAsync(FakeDialect.Anthropic);
         Mcp = await FakeMcpServer.StartAsync("github");
         // Both at once, on an empty database, as replicas of a fresh deployment start.
@@ -105,6 +114,12 @@ public class ReplicaFixture : IAsyncLifetime
         var response = await client.SendAsync(request);
         return (response, await response.Content.ReadAsStringAsync());
     }
+}
+
+/// <summary>Replicas behind real loopback sockets (graceful-stop tests).</summary>
+public sealed class KestrelReplicaFixture : ReplicaFixture
+{
+    protected override bool Kestrel => true;
 }
 
 public sealed record ReplicaScenario(
