@@ -785,6 +785,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
