@@ -355,6 +355,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("boolean");
+
                     b.HasKey("Id");
 
                     b.HasIndex("At");
@@ -828,6 +831,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.Property<decimal>("InputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("numeric(18,6)");
+
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("integer");
 
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)

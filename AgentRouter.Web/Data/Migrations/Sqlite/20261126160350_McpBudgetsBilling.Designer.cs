@@ -341,6 +341,9 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("At");
@@ -787,6 +790,9 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.Property<decimal>("InputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
 
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)

@@ -99,6 +99,7 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     CacheWritePerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
                     CacheReadPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
                     ContextWindow = table.Column<int>(type: "integer", nullable: true),
+                    MaxOutputTokens = table.Column<int>(type: "integer", nullable: true),
                     UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -270,7 +271,8 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     LatencyMs = table.Column<int>(type: "integer", nullable: false),
                     TimeToFirstByteMs = table.Column<int>(type: "integer", nullable: true),
                     Streamed = table.Column<bool>(type: "boolean", nullable: false),
-                    Error = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
+                    Error = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    UsageEstimated = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {
