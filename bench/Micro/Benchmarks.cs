@@ -143,7 +143,9 @@ public class UsageHandOff
     public void Setup()
     {
         _directory = Directory.CreateTempSubdirectory("agentrouter-micro-").FullName;
-        var factory = new Factory(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={Path.Combine(_directory, "bench.db")}").Options);
+        var builder = new DbContextOptionsBuilder<AppDbContext>();
+        StoreProvider.Use(builder, new DataOptions { ConnectionString = $"Data Source={Path.Combine(_directory, "bench.db")}" }, _directory);
+        var factory = new Factory(builder.Options);
         using (var db = factory.CreateDbContext())
         {
             db.Database.OpenConnection();
