@@ -61,3 +61,40 @@ public sealed class RedisOutageTests(ReplicaFixture fixture) : IClassFixture<Rep
 
     private static System.Text.Json.JsonElement AdminClientJson(string text) => Infrastructure.AdminClient.Json(text);
 }
+
+/// <summary>The optional fail-open mode: while Redis is away each replica admits on its own ledger; afterwards the
+/// window is whole again, the outage's usage included.</summary>
+public sealed class RedisFailOpenTests(FailOpenReplicaFixture fixture) : IClassFixture<FailOpenReplicaFixture>
+{
+    [Fact]
+    public async Task WithFailOpen_RequestsAreAdmittedDuringTheOutage_AndCountAfterwards()
+    {
+        var s = await fixture.ScenarioAsync(fixture.A);
+        fixture.Fake.Usage = new FakeUsage(300, 100);
+        await s.Admin.SendAsync(HttpMethod.Put, $"/api/admin/teams/{s.TeamId}/profile", new { budgets = new[] { new { scope = "team", tokens = 1000, cadence = "daily" } } });
+        await ReplicaFixture.WhenPolicyAsync(fixture.B, p => p.Teams[s.TeamId].Budgets.Count == 1);
+        var (a, b) = (fixture.A.Gateway(), fixture.B.Gateway());
+        using var before = await a.SendAsync(ReplicaFixture.Message(s.Key, s.PublicName, maxTokens: 300));
+        await fixture.A.Usage.For(before);
+
+        await fixture.Redis.KillAsync();
+        using var during = await b.SendAsync(ReplicaFixture.Message(s.Key, s.PublicName, maxTokens: 300));
+        Assert.Equal(HttpStatusCode.OK, during.StatusCode);
+        await fixture.B.Usage.For(during);
+
+        var reconnected = new[] { fixture.A, fixture.B }.Select(r =>
+        {
+            var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            r.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, _) => restored.TrySetResult();
+            return restored.Task;
+        }).ToList();
+        await fixture.Redis.StartAsync();
+        await Task.WhenAll(reconnected).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // 800 tokens in the store (one request before, one during the outage): ~125 more fits, ~325 more does not.
+        using var small = await a.SendAsync(ReplicaFixture.Message(s.Key, s.PublicName, maxTokens: 100));
+        using var large = await b.SendAsync(ReplicaFixture.Message(s.Key, s.PublicName, maxTokens: 300));
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, large.StatusCode);
+    }
+}

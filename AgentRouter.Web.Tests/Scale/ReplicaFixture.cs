@@ -14,7 +14,12 @@ namespace AgentRouter.Web.Tests.Scale;
 public class ReplicaFixture : IAsyncLifetime
 {
     /// <summary>Only notifications may carry policy changes in these tests: the safety-net check is pushed out of reach.</summary>
-    private static readonly Dictionary<string, string> Settings = new() { ["Gateway:PolicyCheckInterval"] = "01:00:00" };
+    protected virtual Dictionary<string, string> Settings => new()
+    {
+        ["Gateway:PolicyCheckInterval"] = "01:00:00",
+        // Hangfire's storage is the shared database, as in production (no server: tests run jobs themselves).
+        ["Jobs:Storage"] = "PostgreSQL",
+    };
 
     public PrivateRedis Redis { get; } = new();
     public string ConnectionString { get; private set; } = "";
@@ -120,6 +125,12 @@ public class ReplicaFixture : IAsyncLifetime
 public sealed class KestrelReplicaFixture : ReplicaFixture
 {
     protected override bool Kestrel => true;
+}
+
+/// <summary>Replicas that admit against their own ledgers while Redis is away.</summary>
+public sealed class FailOpenReplicaFixture : ReplicaFixture
+{
+    protected override Dictionary<string, string> Settings => new(base.Settings) { ["Redis:BudgetFailure"] = "Open" };
 }
 
 public sealed record ReplicaScenario(

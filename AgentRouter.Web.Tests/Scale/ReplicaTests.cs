@@ -25,11 +25,19 @@ public sealed class ReplicaTests(ReplicaFixture fixture) : IClassFixture<Replica
         var (rows, distinct) = (reader.GetInt64(0), reader.GetInt64(1));
         await reader.CloseAsync();
         var sandboxes = await db.ProviderAccounts.CountAsync(p => p.Kind == AgentRouter.Web.Providers.ProviderKind.Sandbox);
+        await using var jobs = new NpgsqlCommand("SELECT value FROM hangfire.set WHERE key = 'recurring-jobs' ORDER BY value", connection);
+        var recurring = new List<string>();
+        await using (var jobReader = await jobs.ExecuteReaderAsync())
+            while (await jobReader.ReadAsync())
+                recurring.Add(jobReader.GetString(0));
 
         Assert.Single(applied, a => a.Count == all.Count);
         Assert.Single(applied, a => a.Count == 0);
         Assert.Equal((all.Count, all.Count), (rows, distinct));
         Assert.Equal(1, sandboxes);
+        // Both registered the recurring jobs in the shared Hangfire storage (on PostgreSQL), where each exists once.
+        Assert.Contains("usage-rollup", recurring);
+        Assert.Equal(recurring.Distinct().Count(), recurring.Count);
     }
 
     [Fact]
