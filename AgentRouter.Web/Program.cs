@@ -1,4 +1,5 @@
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Alerts;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
@@ -21,6 +22,7 @@ builder.AddMcp();
 builder.AddJobs();
 builder.AddAdminApi();
 builder.AddConsole();
+builder.AddAlerts();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -36,6 +38,7 @@ app.MapMcp();
 app.MapAdminApi();
 app.MapBillingReports();
 app.MapJobs();
+app.MapAlerts();
 app.MapHealth();
 app.MapConsole();
 
