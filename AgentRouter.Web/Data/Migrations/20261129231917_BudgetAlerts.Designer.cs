@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AgentRouter.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261129224106_BudgetAlerts")]
+    [Migration("20261129231917_BudgetAlerts")]
     partial class BudgetAlerts
     {
         /// <inheritdoc />
@@ -552,6 +552,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("At");
@@ -1001,6 +1004,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<decimal>("InputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
 
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)
