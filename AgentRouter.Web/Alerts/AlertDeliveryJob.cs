@@ -59,10 +59,16 @@ public sealed class AlertDeliveryJob(
             if (!response.IsSuccessStatusCode)
                 attempt.Error = $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.";
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // Messages name the host at most, never the URL's path (which, for Slack, is the credential).
-            attempt.Error = ex is TaskCanceledException ? $"No answer within {settings.Timeout.TotalSeconds:0} s." : Truncate(ex.Message);
+            // Network messages name the host at most, never the URL's path (which, for Slack, is the credential);
+            // anything else (a key ring that lost the channel's key, say) is recorded by type only, and retried like a failure.
+            attempt.Error = ex switch
+            {
+                TaskCanceledException => $"No answer within {settings.Timeout.TotalSeconds:0} s.",
+                HttpRequestException => Truncate(ex.Message),
+                _ => $"Could not send: {ex.GetType().Name}.",
+            };
         }
         attempt.DurationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
