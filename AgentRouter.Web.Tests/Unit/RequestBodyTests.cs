@@ -112,6 +112,25 @@ public sealed class RequestBodyTests
     }
 
     [Fact]
+    public async Task ReadAsync_ServerRefusingAnOversizedChunkedBody_IsAnswered413NotAFailure()
+    {
+        // Kestrel throws from the read once a chunked body passes the server limit the gateway set.
+        var context = new DefaultHttpContext();
+        context.Request.Body = new ThrowingStream(new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge));
+
+        var (body, error) = await RequestBody.ReadAsync(context.Request, 1000, Ct);
+
+        Assert.Null(body);
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, error?.Status);
+        Assert.Equal(ErrorKind.TooLarge, error?.Kind);
+    }
+
+    private sealed class ThrowingStream(Exception exception) : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromException<int>(exception);
+    }
+
+    [Fact]
     public async Task ReadAsync_EmptyBody_ReadsAndFailsInspectionWith400()
     {
         using var body = await ReadAsync("");
