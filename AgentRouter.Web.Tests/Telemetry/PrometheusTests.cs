@@ -31,6 +31,7 @@ public sealed class PrometheusTests(TelemetryFixture fixture) : IClassFixture<Te
     private async Task TrafficAsync()
     {
         var s = await fixture.ScenarioAsync("scraped", "anthropic-scraped");
+        await s.Admin.SendAsync(HttpMethod.Put, $"/api/admin/teams/{s.TeamId}/profile", new { budgets = new[] { new { scope = "team", tokens = 1_000_000, cadence = "monthly" } } });
         using (var ok = await s.Client.SendAsync(Requests.Anthropic(s.Key, Requests.Message(s.PublicName, stream: true))))
         {
             await ok.Content.ReadAsStringAsync();
@@ -66,6 +67,8 @@ public sealed class PrometheusTests(TelemetryFixture fixture) : IClassFixture<Te
         Assert.Contains("gen_ai_client_operation_time_to_first_chunk_seconds_bucket{", text);
         Assert.Contains("agentrouter_gateway_refusals_total{", text);
         Assert.Contains("reason=\"model_not_approved\"", text);
+        Assert.Contains("agentrouter_budget_utilization{", text);
+        Assert.Contains("agentrouter_writer_queue_depth{", text);
         await PromtoolAsync(text);
     }
 
