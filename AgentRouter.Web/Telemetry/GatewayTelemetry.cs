@@ -100,7 +100,7 @@ public sealed class GatewayTelemetry : IDisposable
     /// <summary>Failures that are the provider's: the gateway could not get a whole answer, or the provider
     /// answered with its own 429 or 5xx (which the gateway passes through without an error of its own).</summary>
     private static bool IsUpstreamError(UsageRecord record) =>
-        record.Error is "upstream_unreachable" or "upstream_timeout" or "upstream_failed_mid_response"
+        record.Error is UsageErrors.UpstreamUnreachable or UsageErrors.UpstreamTimeout or UsageErrors.UpstreamFailedMidResponse or UsageErrors.UpstreamStreamError
         || (record.Error is null && record.Status is 429 or >= 500);
 
     private UpstreamAccount? Account(PolicySnapshot snapshot, Guid id)

@@ -338,6 +338,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("At");
@@ -784,6 +787,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<decimal>("InputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
 
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)

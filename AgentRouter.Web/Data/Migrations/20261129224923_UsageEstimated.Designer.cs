@@ -12,8 +12,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AgentRouter.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261129224525_RateLimits")]
-    partial class RateLimits
+    [Migration("20261129224923_UsageEstimated")]
+    partial class UsageEstimated
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -340,6 +340,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<string>("UpstreamModel")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -788,6 +791,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
@@ -839,35 +845,6 @@ namespace AgentRouter.Web.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("ProviderAccounts");
-                });
-
-            modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int?>("Concurrent")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid>("ProfileId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int?>("RequestsPerMinute")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Scope")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("TokensPerMinute")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ProfileId");
-
-                    b.ToTable("RateLimits", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
@@ -1129,15 +1106,6 @@ namespace AgentRouter.Web.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
-                {
-                    b.HasOne("AgentRouter.Web.Profiles.AccessProfile", null)
-                        .WithMany("Limits")
-                        .HasForeignKey("ProfileId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
                 {
                     b.HasOne("AgentRouter.Web.Teams.Team", null)
@@ -1206,8 +1174,6 @@ namespace AgentRouter.Web.Data.Migrations
             modelBuilder.Entity("AgentRouter.Web.Profiles.AccessProfile", b =>
                 {
                     b.Navigation("Budgets");
-
-                    b.Navigation("Limits");
 
                     b.Navigation("McpGrants");
 
