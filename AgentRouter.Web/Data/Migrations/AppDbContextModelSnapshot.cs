@@ -844,6 +844,35 @@ namespace AgentRouter.Web.Data.Migrations
                     b.ToTable("ProviderAccounts");
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Concurrent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ProfileId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RequestsPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TokensPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProfileId");
+
+                    b.ToTable("RateLimits", (string)null);
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1103,6 +1132,15 @@ namespace AgentRouter.Web.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
+                {
+                    b.HasOne("AgentRouter.Web.Profiles.AccessProfile", null)
+                        .WithMany("Limits")
+                        .HasForeignKey("ProfileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
                 {
                     b.HasOne("AgentRouter.Web.Teams.Team", null)
@@ -1171,6 +1209,8 @@ namespace AgentRouter.Web.Data.Migrations
             modelBuilder.Entity("AgentRouter.Web.Profiles.AccessProfile", b =>
                 {
                     b.Navigation("Budgets");
+
+                    b.Navigation("Limits");
 
                     b.Navigation("McpGrants");
 
