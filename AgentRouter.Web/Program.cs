@@ -7,6 +7,8 @@ using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -16,6 +18,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
+builder.AddRateLimits();
+builder.AddTelemetry();
 builder.AddBilling();
 builder.AddBillingReports();
 builder.AddMcp();
@@ -40,6 +44,7 @@ app.MapBillingReports();
 app.MapJobs();
 app.MapAlerts();
 app.MapHealth();
+app.MapTelemetry();
 app.MapConsole();
 
 await app.RunAsync();

@@ -7,6 +7,7 @@ using AgentRouter.Web.Keys;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Teams;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -45,6 +46,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<AlertDeliveryAttempt> AlertDeliveryAttempts => Set<AlertDeliveryAttempt>();
     public DbSet<ConsoleNotification> Notifications => Set<ConsoleNotification>();
     public DbSet<ConsoleNotificationRead> NotificationReads => Set<ConsoleNotificationRead>();
+    public DbSet<RateLimit> RateLimits => Set<RateLimit>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
