@@ -18,6 +18,14 @@ fi
 # binary, for tests that stop and restart a Redis of their own).
 source "$(dirname "$0")/deploy/test-services.sh"
 start_test_services
+# The Prometheus test validates a real /metrics scrape with promtool (Debian's prometheus package).
+if [ -z "${AGENTROUTER_PROMTOOL:-}" ] && ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  fi
+fi
 
 results="TestResults"
 rm -rf "$results"

@@ -4,6 +4,8 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Billing;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -17,6 +19,7 @@ public sealed class GatewayHandler(
     UpstreamClients clients,
     UsageRecorder recorder,
     IBudgetLedger budgets,
+    RateLimiter rateLimits,
     IOptions<GatewayOptions> options,
     IOptions<BudgetOptions> budgetOptions,
     TimeProvider clock)
@@ -36,6 +39,7 @@ public sealed class GatewayHandler(
     public async Task HandleAsync(HttpContext context, ApiSurface surface, string? pathModel)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = RouterTelemetry.StartRequest(surface);
         var requestId = NewRequestId();
         context.TraceIdentifier = requestId;
         context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
@@ -151,9 +155,11 @@ public sealed class GatewayHandler(
 
         // Step 4: admit against the team's budgets, reserving an estimate until the answer's real usage is known.
         var estimate = Estimate(body, route);
+        var budgetSpan = RouterTelemetry.StartBudgetAdmission();
         var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
             ? await budgets.AdmitAsync(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.Cost(estimate) ?? 0m)
             : Admission.Unlimited;
+        RouterTelemetry.EndBudgetAdmission(budgetSpan, admission);
         if (admission.Unavailable is { } unavailable)
         {
             await Refuse(context, surface, call, GatewayError.Unavailable(unavailable), UsageErrors.BudgetUnavailable);
@@ -170,6 +176,13 @@ public sealed class GatewayHandler(
             context.Response.Headers[RemainingTokensHeader] = remainingTokens.ToString(CultureInfo.InvariantCulture);
         if (admission.RemainingUsd is { } remainingUsd)
             context.Response.Headers[RemainingUsdHeader] = remainingUsd.ToString("0.######", CultureInfo.InvariantCulture);
+        var limits = await rateLimits.AdmitAsync(context, surface.Dialect, grant, surface.IsBilled ? estimate.Total : 0);
+        if (limits.Refusal is { } limited)
+        {
+            await budgets.SettleAsync(admission, 0, 0);
+            await Refuse(context, surface, call, limited, UsageErrors.RateLimited);
+            return;
+        }
 
         TokenUsage usage = default;
         try
@@ -179,6 +192,7 @@ public sealed class GatewayHandler(
         finally
         {
             await budgets.SettleAsync(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
+            await rateLimits.SettleAsync(limits, surface.IsBilled ? usage : default);
         }
     }
 
@@ -202,7 +216,9 @@ public sealed class GatewayHandler(
         var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
         try
         {
+            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
             error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
+            RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
         }
         finally
         {

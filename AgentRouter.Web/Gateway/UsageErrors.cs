@@ -11,6 +11,7 @@ public static class UsageErrors
     public const string BillingMode = "billing_mode";
     public const string BudgetExceeded = "budget_exceeded";
     public const string BudgetUnavailable = "budget_unavailable";
+    public const string RateLimited = "rate_limited";
 
     // Failures on the way.
     public const string ClientDisconnected = "client_disconnected";

@@ -32,6 +32,24 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
+                name: "AlertFirings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Scope = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ScopeId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Cadence = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    WindowStart = table.Column<long>(type: "bigint", nullable: false),
+                    Threshold = table.Column<int>(type: "integer", nullable: false),
+                    FiredAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertFirings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AspNetRoles",
                 columns: table => new
                 {
@@ -181,6 +199,23 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_McpServers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Notifications",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    At = table.Column<long>(type: "bigint", nullable: false),
+                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Message = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    Link = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Notifications", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -448,6 +483,50 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
+                name: "NotificationReads",
+                columns: table => new
+                {
+                    NotificationId = table.Column<long>(type: "bigint", nullable: false),
+                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_NotificationReads", x => new { x.UserId, x.NotificationId });
+                    table.ForeignKey(
+                        name: "FK_NotificationReads_Notifications_NotificationId",
+                        column: x => x.NotificationId,
+                        principalTable: "Notifications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertChannels",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    UrlCipher = table.Column<string>(type: "text", nullable: false),
+                    UrlHint = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    SecretCipher = table.Column<string>(type: "text", nullable: true),
+                    SecretHint = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertChannels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertChannels_Teams_TeamId",
+                        column: x => x.TeamId,
+                        principalTable: "Teams",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Developers",
                 columns: table => new
                 {
@@ -486,6 +565,32 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         name: "FK_Profiles_Teams_TeamId",
                         column: x => x.TeamId,
                         principalTable: "Teams",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertDeliveries",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ChannelId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Test = table.Column<bool>(type: "boolean", nullable: false),
+                    Payload = table.Column<string>(type: "text", nullable: false),
+                    Summary = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertDeliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertDeliveries_AlertChannels_ChannelId",
+                        column: x => x.ChannelId,
+                        principalTable: "AlertChannels",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -533,7 +638,8 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     Tokens = table.Column<long>(type: "bigint", nullable: true),
                     Usd = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: true),
                     Cadence = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Mode = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false)
+                    Mode = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    AlertAt = table.Column<List<int>>(type: "integer[]", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -599,6 +705,51 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "RateLimits",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ProfileId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Scope = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    RequestsPerMinute = table.Column<int>(type: "integer", nullable: true),
+                    TokensPerMinute = table.Column<long>(type: "bigint", nullable: true),
+                    Concurrent = table.Column<int>(type: "integer", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RateLimits", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RateLimits_Profiles_ProfileId",
+                        column: x => x.ProfileId,
+                        principalTable: "Profiles",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertDeliveryAttempts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    DeliveryId = table.Column<Guid>(type: "uuid", nullable: false),
+                    At = table.Column<long>(type: "bigint", nullable: false),
+                    StatusCode = table.Column<int>(type: "integer", nullable: true),
+                    Error = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    DurationMs = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertDeliveryAttempts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertDeliveryAttempts_AlertDeliveries_DeliveryId",
+                        column: x => x.DeliveryId,
+                        principalTable: "AlertDeliveries",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.InsertData(
                 table: "PolicyVersions",
                 columns: new[] { "Id", "Stamp" },
@@ -608,6 +759,37 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 name: "IX_AdminApiTokens_Hash",
                 table: "AdminApiTokens",
                 column: "Hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertChannels_TeamId",
+                table: "AlertChannels",
+                column: "TeamId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertDeliveries_ChannelId",
+                table: "AlertDeliveries",
+                column: "ChannelId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertDeliveries_Status_NextAttemptAt",
+                table: "AlertDeliveries",
+                columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertDeliveries_TeamId_CreatedAt",
+                table: "AlertDeliveries",
+                columns: new[] { "TeamId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertDeliveryAttempts_DeliveryId",
+                table: "AlertDeliveryAttempts",
+                column: "DeliveryId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertFirings_TeamId_Scope_ScopeId_Cadence_WindowStart_Thres~",
+                table: "AlertFirings",
+                columns: new[] { "TeamId", "Scope", "ScopeId", "Cadence", "WindowStart", "Threshold" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -743,6 +925,16 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 column: "ProviderAccountId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_NotificationReads_NotificationId",
+                table: "NotificationReads",
+                column: "NotificationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Notifications_At",
+                table: "Notifications",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Profiles_TeamId",
                 table: "Profiles",
                 column: "TeamId",
@@ -753,6 +945,11 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 table: "ProviderAccounts",
                 column: "Name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RateLimits_ProfileId",
+                table: "RateLimits",
+                column: "ProfileId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Teams_Slug",
@@ -800,6 +997,12 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 name: "AdminApiTokens");
 
             migrationBuilder.DropTable(
+                name: "AlertDeliveryAttempts");
+
+            migrationBuilder.DropTable(
+                name: "AlertFirings");
+
+            migrationBuilder.DropTable(
                 name: "ApiKeys");
 
             migrationBuilder.DropTable(
@@ -842,7 +1045,13 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 name: "ModelEntries");
 
             migrationBuilder.DropTable(
+                name: "NotificationReads");
+
+            migrationBuilder.DropTable(
                 name: "PolicyVersions");
+
+            migrationBuilder.DropTable(
+                name: "RateLimits");
 
             migrationBuilder.DropTable(
                 name: "RollupWatermarks");
@@ -852,6 +1061,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "UsageRollupsHourly");
+
+            migrationBuilder.DropTable(
+                name: "AlertDeliveries");
 
             migrationBuilder.DropTable(
                 name: "Developers");
@@ -869,10 +1081,16 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 name: "McpServers");
 
             migrationBuilder.DropTable(
+                name: "ProviderAccounts");
+
+            migrationBuilder.DropTable(
+                name: "Notifications");
+
+            migrationBuilder.DropTable(
                 name: "Profiles");
 
             migrationBuilder.DropTable(
-                name: "ProviderAccounts");
+                name: "AlertChannels");
 
             migrationBuilder.DropTable(
                 name: "Teams");
