@@ -74,6 +74,26 @@ public sealed class ReplicaTests(ReplicaFixture fixture) : IClassFixture<Replica
     }
 
     [Fact]
+    public async Task RateLimitsCountAcrossReplicas_ABurstSplitOverBoth_AdmitsExactlyTheLimit()
+    {
+        var s = await fixture.ScenarioAsync(fixture.A);
+        await s.Admin.SendAsync(HttpMethod.Put, $"/api/admin/teams/{s.TeamId}/profile", new { limits = new[] { new { scope = "key", requestsPerMinute = 5 } } });
+        await ReplicaFixture.WhenPolicyAsync(fixture.B, p => p.Teams[s.TeamId].Limits.Count == 1);
+        // Both replicas' clocks in the same minute, one second into it.
+        var now = new[] { fixture.A.Clock.GetUtcNow(), fixture.B.Clock.GetUtcNow() }.Max();
+        var minute = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero).AddMinutes(1).AddSeconds(1);
+        fixture.A.Clock.SetUtcNow(minute);
+        fixture.B.Clock.SetUtcNow(minute);
+        var (a, b) = (fixture.A.Gateway(), fixture.B.Gateway());
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            (i % 2 == 0 ? a : b).SendAsync(ReplicaFixture.Message(s.Key, s.PublicName))));
+
+        Assert.Equal(5, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task AKeyRevokedThroughA_IsRefusedByB_OnItsNextRequestAfterTheNotification()
     {
         var s = await fixture.ScenarioAsync(fixture.A);

@@ -1,3 +1,4 @@
+using AgentRouter.Web.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentRouter.Web.RateLimits;
@@ -8,6 +9,9 @@ public static class RateLimitExtensions
     /// <see cref="IRateLimitCounters"/> was registered before this call.</summary>
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
     {
+        // Several replicas count against the same limits through Redis.
+        if (builder.UsesRedis())
+            builder.Services.TryAddSingleton<IRateLimitCounters, RedisRateLimitCounters>();
         builder.Services.TryAddSingleton<IRateLimitCounters, InProcessRateLimitCounters>();
         builder.Services.AddSingleton<RateLimiter>();
         return builder;
