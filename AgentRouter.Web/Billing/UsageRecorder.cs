@@ -20,6 +20,7 @@ public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeP
 
     /// <summary>Longest a batch may stay uncommitted; the roll-up's lagging watermark (2 minutes) relies on it.</summary>
     internal static readonly TimeSpan MaxBatchDuration = TimeSpan.FromSeconds(30);
+
     protected override void OnRecording(UsageRecord record) => telemetry?.Completed(record);
 
     protected override async Task PersistAsync(List<UsageRecord> batch)
