@@ -4,6 +4,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Billing;
+using AgentRouter.Web.Pricing;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -36,6 +37,7 @@ public sealed class GatewayHandler(
         var requestId = NewRequestId();
         context.TraceIdentifier = requestId;
         context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
+        CostReport.Attach(context);
 
         var grant = identifier.Identify(context.Request, out var refusal);
         if (grant is null)
@@ -145,11 +147,13 @@ public sealed class GatewayHandler(
             context.Response.Headers[RemainingTokensHeader] = remainingTokens.ToString(CultureInfo.InvariantCulture);
         if (admission.RemainingUsd is { } remainingUsd)
             context.Response.Headers[RemainingUsdHeader] = remainingUsd.ToString("0.######", CultureInfo.InvariantCulture);
+        CostReport.Of(context).Admitted(admission);
 
         TokenUsage usage = default;
         try
         {
             usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken);
+            await CostReport.Of(context).CompleteAsync(call.CostUsd, admission, surface.IsBilled ? usage.Total : 0, call.Error is not null, context.RequestAborted);
         }
         finally
         {
@@ -169,7 +173,7 @@ public sealed class GatewayHandler(
         context.Request.Headers.TransferEncoding = default;
 
         var clientBody = context.Response.Body;
-        var tap = new UsageTap(clientBody, context.Response, surface.Dialect, withholdUsageChunk);
+        var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, body.Stream || surface == ApiSurface.GeminiStream), context.Response, surface.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
         ForwarderError error;
         try
@@ -204,7 +208,7 @@ public sealed class GatewayHandler(
             call.CacheReadTokens = usage.CacheRead;
             call.ReasoningTokens = usage.Reasoning;
             // Passthrough usage keeps its notional cost; invoices bill it at zero.
-            call.CostUsd = route.Price?.Cost(usage) ?? 0m;
+            UsageCost.Record(call, usage, route.Price?.At(call.At));
         }
         if (error != ForwarderError.None)
         {
@@ -232,7 +236,7 @@ public sealed class GatewayHandler(
     private long EstimateTokens(RequestBody body) => body.Length / 4 + (body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens);
 
     private decimal EstimateUsd(RequestBody body, ModelRoute route) =>
-        route.Price?.Cost(new TokenUsage { Input = body.Length / 4, Output = body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens }) ?? 0m;
+        route.Price?.At(clock.GetUtcNow())?.Cost(new TokenUsage { Input = body.Length / 4, Output = body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens }).Usd ?? 0m;
 
     private static Task Refuse(HttpContext context, ApiSurface surface, UsageRecord call, GatewayError error, string code)
     {

@@ -2,6 +2,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Keys;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Teams;
@@ -45,8 +46,8 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
     private async Task<PolicySnapshot> BuildAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var prices = await db.Catalog.AsNoTracking().ToDictionaryAsync(
-            c => c.Model, c => new ModelPrice(c.InputPerMTok, c.OutputPerMTok, c.CacheWritePerMTok, c.CacheReadPerMTok), cancellationToken);
+        var prices = (await db.CatalogPrices.AsNoTracking().ToListAsync(cancellationToken))
+            .GroupBy(p => p.Model, StringComparer.Ordinal).ToDictionary(g => g.Key, g => new PriceHistory(g.Select(p => p.ToSheet())), StringComparer.Ordinal);
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
             a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
@@ -75,7 +76,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
 internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveChangesInterceptor
 {
     private static readonly HashSet<Type> PolicyTypes =
-        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey),
+        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(CatalogPrice), typeof(ApiKey),
          typeof(Budget), typeof(McpServer), typeof(McpGrant)];
 
     // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 
@@ -64,8 +65,8 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     }
 }
 
-/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price.</summary>
-public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, ModelPrice? Price);
+/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price sheets.</summary>
+public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, PriceHistory? Price);
 
 /// <summary>A provider account as the gateway uses it. Holds the decrypted credential, so it never prints it.</summary>
 public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, string baseUrl, string? credential)
@@ -80,12 +81,4 @@ public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, str
     internal string? Credential { get; } = credential;
 
     public override string ToString() => $"{Name} ({Kind})";
-}
-
-/// <summary>Catalog prices in USD per million tokens.</summary>
-public sealed record ModelPrice(decimal InputPerMTok, decimal OutputPerMTok, decimal CacheWritePerMTok, decimal CacheReadPerMTok)
-{
-    public decimal Cost(in TokenUsage usage) =>
-        (usage.Input * InputPerMTok + usage.Output * OutputPerMTok + usage.CacheWrite * CacheWritePerMTok + usage.CacheRead * CacheReadPerMTok)
-        / 1_000_000m;
 }
