@@ -6,6 +6,7 @@ using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -16,6 +17,7 @@ builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
 builder.AddBilling();
+builder.AddPricing();
 builder.AddBillingReports();
 builder.AddMcp();
 builder.AddJobs();
