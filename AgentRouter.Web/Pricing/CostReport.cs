@@ -63,7 +63,8 @@ public sealed class CostReport
                 await hold.ReleaseAsync(cancellationToken);
             return;
         }
-        if (!response.HasStarted)
+        // A failed stream has been aborted by the forwarder: there is no end to write to.
+        if (!response.HasStarted || failed)
             return;
         if (IsEventStream(response))
         {
