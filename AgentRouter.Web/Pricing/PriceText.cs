@@ -7,10 +7,10 @@ namespace AgentRouter.Web.Pricing;
 /// Anything a culture could read two ways (<c>3,1</c> is 3.1 in Germany and 31 in the US) is refused, not guessed.</summary>
 public static partial class PriceText
 {
-    [GeneratedRegex(@"^\d{1,6}(\.\d{1,6})?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{1,6}(\.[0-9]{1,6})?$", RegexOptions.CultureInvariant)]
     private static partial Regex Plain();
 
-    [GeneratedRegex(@"^\d{1,12}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{1,12}$", RegexOptions.CultureInvariant)]
     private static partial Regex Whole();
 
     /// <summary>Reads a price; an empty text is <paramref name="value"/> null and valid unless <paramref name="required"/>.</summary>
