@@ -124,11 +124,11 @@ public sealed class CatalogPricesTests(GatewayFixture fixture) : IClassFixture<G
         {
             await using (var db = new AppDbContext(options))
             {
-                await db.GetService<IMigrator>().MigrateAsync("McpBudgetsBilling");
+                await db.GetService<IMigrator>().MigrateAsync("CatalogMaxOutputTokens");
                 var updated = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero).UtcTicks;
                 await db.Database.ExecuteSqlAsync($"""
-                    INSERT INTO "Catalog" ("Model", "InputPerMTok", "OutputPerMTok", "CacheWritePerMTok", "CacheReadPerMTok", "ContextWindow", "UpdatedAt")
-                    VALUES ('claude-sonnet-4-5-20250929', '3.0', '15.0', '3.75', '0.3', 200000, {updated})
+                    INSERT INTO "Catalog" ("Model", "InputPerMTok", "OutputPerMTok", "CacheWritePerMTok", "CacheReadPerMTok", "ContextWindow", "MaxOutputTokens", "UpdatedAt")
+                    VALUES ('claude-sonnet-4-5-20250929', '3.0', '15.0', '3.75', '0.3', 200000, 64000, {updated})
                     """);
                 await db.Database.MigrateAsync();
             }
@@ -138,7 +138,7 @@ public sealed class CatalogPricesTests(GatewayFixture fixture) : IClassFixture<G
                 var sheet = Assert.Single(entry.Prices).ToSheet();
                 Assert.Equal(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero), sheet.EffectiveFrom);
                 Assert.Equal(new TokenRates(3m, 15m, 3.75m, 3.75m, 0.30m), sheet.Rates);
-                Assert.Equal((200_000, (LongContextTier?)null, 0m), (entry.ContextWindow, sheet.LongContext, sheet.WebSearchPer1K));
+                Assert.Equal((200_000, 64_000, (LongContextTier?)null, 0m), (entry.ContextWindow, entry.MaxOutputTokens, sheet.LongContext, sheet.WebSearchPer1K));
                 // Costed exactly as before: 1M input, 1M output, 1M cache writes, 1M cache reads.
                 Assert.Equal(22.05m, sheet.Cost(new AgentRouter.Web.Gateway.TokenUsage { Input = 1_000_000, Output = 1_000_000, CacheWrite = 1_000_000, CacheRead = 1_000_000 }).Usd);
             }

@@ -46,8 +46,10 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
     private async Task<PolicySnapshot> BuildAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var catalog = await db.Catalog.AsNoTracking().ToDictionaryAsync(c => c.Model, cancellationToken);
         var prices = (await db.CatalogPrices.AsNoTracking().ToListAsync(cancellationToken))
             .GroupBy(p => p.Model, StringComparer.Ordinal).ToDictionary(g => g.Key, g => new PriceHistory(g.Select(p => p.ToSheet())), StringComparer.Ordinal);
+        var limits = catalog.ToDictionary(c => c.Key, c => new ModelLimits(c.Value.ContextWindow, c.Value.MaxOutputTokens));
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
             a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
@@ -60,7 +62,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         var teamPolicies = teams.ToDictionary(t => t.Id, t => new TeamPolicy(
             t.Id, t.Slug, t.Profile.BillingMode,
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
-                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel)))
+                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel), limits.GetValueOrDefault(m.UpstreamModel)))
                 .ToList(),
             t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools)),
             t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),

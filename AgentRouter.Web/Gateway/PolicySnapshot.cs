@@ -65,8 +65,11 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     }
 }
 
-/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price sheets.</summary>
-public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, PriceHistory? Price);
+/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price sheets and limits.</summary>
+public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, PriceHistory? Price, ModelLimits? Limits = null);
+
+/// <summary>What the catalog says the model can take and produce, when it says.</summary>
+public sealed record ModelLimits(int? ContextWindow, int? MaxOutputTokens);
 
 /// <summary>A provider account as the gateway uses it. Holds the decrypted credential, so it never prints it.</summary>
 public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, string baseUrl, string? credential)

@@ -51,11 +51,11 @@ public sealed class PriceList
 }
 
 /// <summary>One model of the built-in price list, USD per million tokens.</summary>
-public sealed record PriceListModel(string Provider, string Model, int? ContextWindow, decimal Input, decimal Output, decimal CacheRead,
+public sealed record PriceListModel(string Provider, string Model, int? ContextWindow, int? MaxOutputTokens, decimal Input, decimal Output, decimal CacheRead,
     decimal CacheWrite5m = 0, decimal CacheWrite1h = 0, PriceListLongContext? LongContext = null, decimal WebSearchPer1K = 0, decimal CodeExecutionPerHour = 0)
 {
     /// <summary>The catalog request this entry pre-fills; the lead still confirms (and may change) it.</summary>
-    public PutCatalogRequest ToRequest() => new(Input, Output, CacheWrite5m, CacheRead, ContextWindow, CacheWrite1h,
+    public PutCatalogRequest ToRequest() => new(Input, Output, CacheWrite5m, CacheRead, ContextWindow, MaxOutputTokens, CacheWrite1h,
         LongContext is { } l ? new LongContextRequest(l.ThresholdTokens, l.Input, l.Output, l.CacheWrite5m, l.CacheWrite1h, l.CacheRead) : null,
         WebSearchPer1K, CodeExecutionPerHour);
 }

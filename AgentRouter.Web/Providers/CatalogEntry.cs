@@ -11,6 +11,10 @@ public sealed class CatalogEntry
     public required string Model { get; set; }
 
     public int? ContextWindow { get; set; }
+
+    /// <summary>The most output tokens the model produces in one answer: requests asking for more are refused,
+    /// and a request that names no limit is reserved against budgets at this many.</summary>
+    public int? MaxOutputTokens { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>Every price sheet the model has had or will have; none is ever changed once in force.</summary>

@@ -23,7 +23,7 @@ public sealed record PriceSheetView(DateTimeOffset EffectiveFrom, decimal InputP
 /// <summary>A catalog model with the flat prices of the sheet in force (as before price sheets), the rest of that sheet,
 /// and every sheet it has had or will have (<see cref="History"/>, oldest first).</summary>
 public sealed record CatalogView(string Model, decimal InputPerMTok, decimal OutputPerMTok, decimal CacheWritePerMTok, decimal CacheReadPerMTok, int? ContextWindow,
-    DateTimeOffset UpdatedAt, decimal CacheWrite1hPerMTok = 0, LongContextView? LongContext = null, decimal WebSearchPer1K = 0, decimal CodeExecutionPerHour = 0,
+    DateTimeOffset UpdatedAt, int? MaxOutputTokens = null, decimal CacheWrite1hPerMTok = 0, LongContextView? LongContext = null, decimal WebSearchPer1K = 0, decimal CodeExecutionPerHour = 0,
     DateTimeOffset? EffectiveFrom = null, IReadOnlyList<PriceSheetView>? History = null);
 
 /// <summary>The long-context tier of a <see cref="PutCatalogRequest"/>; a tier without a threshold removes the tier.</summary>
@@ -33,7 +33,7 @@ public sealed record LongContextRequest(long? ThresholdTokens, decimal? InputPer
 /// (<c>cacheWritePerMTok</c> is the five-minute write). On an existing model, omitted newer fields keep the values of
 /// the sheet in force; on a new one, a one-hour write defaults to the five-minute price (how it was costed before).</summary>
 public sealed record PutCatalogRequest(decimal? InputPerMTok, decimal? OutputPerMTok, decimal? CacheWritePerMTok, decimal? CacheReadPerMTok, int? ContextWindow,
-    decimal? CacheWrite1hPerMTok = null, LongContextRequest? LongContext = null, decimal? WebSearchPer1K = null, decimal? CodeExecutionPerHour = null,
+    int? MaxOutputTokens = null, decimal? CacheWrite1hPerMTok = null, LongContextRequest? LongContext = null, decimal? WebSearchPer1K = null, decimal? CodeExecutionPerHour = null,
     DateTimeOffset? EffectiveFrom = null);
 
 /// <summary>The org-approved upstream models and their dated price sheets; profiles pin models from it and usage is
@@ -48,7 +48,7 @@ public sealed class CatalogService(IDbContextFactory<AppDbContext> factory, Time
         var current = history.At(now) ?? history.Sheets.FirstOrDefault();
         var sheet = current is null ? null : PriceSheetView.From(current);
         return new CatalogView(e.Model, sheet?.InputPerMTok ?? 0, sheet?.OutputPerMTok ?? 0, sheet?.CacheWritePerMTok ?? 0, sheet?.CacheReadPerMTok ?? 0,
-            e.ContextWindow, e.UpdatedAt, sheet?.CacheWrite1hPerMTok ?? 0, sheet?.LongContext, sheet?.WebSearchPer1K ?? 0, sheet?.CodeExecutionPerHour ?? 0,
+            e.ContextWindow, e.UpdatedAt, e.MaxOutputTokens, sheet?.CacheWrite1hPerMTok ?? 0, sheet?.LongContext, sheet?.WebSearchPer1K ?? 0, sheet?.CodeExecutionPerHour ?? 0,
             sheet?.EffectiveFrom, history.Sheets.Select(PriceSheetView.From).ToList());
     }
 
@@ -62,6 +62,9 @@ public sealed class CatalogService(IDbContextFactory<AppDbContext> factory, Time
         model = model.Trim();
         problems.Require(model.Length is > 0 and <= 200, "model", "The model id is required (at most 200 characters).");
         problems.Require(request.ContextWindow is null or > 0, "contextWindow", "The context window must be a positive number of tokens.");
+        problems.Require(request.MaxOutputTokens is null or > 0, "maxOutputTokens", "The maximum output must be a positive number of tokens.");
+        problems.Require(request.MaxOutputTokens is null || request.ContextWindow is null || request.MaxOutputTokens <= request.ContextWindow,
+            "maxOutputTokens", "The maximum output cannot exceed the context window.");
         var effective = request.EffectiveFrom ?? actor.At;
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -78,6 +81,7 @@ public sealed class CatalogService(IDbContextFactory<AppDbContext> factory, Time
         if (entry is null)
             db.Catalog.Add(entry = new CatalogEntry { Model = model });
         entry.ContextWindow = request.ContextWindow;
+        entry.MaxOutputTokens = request.MaxOutputTokens;
         entry.UpdatedAt = actor.At;
         if (changed)
         {
@@ -140,6 +144,14 @@ internal sealed class SandboxSeeder(TimeProvider clock) : IStoreSeeder
     /// <summary>Model ids the sandbox answers for, with illustrative prices.</summary>
     public static readonly string[] Models = ["sandbox-claude", "sandbox-gpt", "sandbox-gemini"];
 
+    /// <summary>The sandbox models' maximum output, shaped like the real models they stand in for.</summary>
+    public static int MaxOutputTokens(string model) => model switch
+    {
+        "sandbox-gpt" => 16_384,
+        "sandbox-gemini" => 65_536,
+        _ => 64_000,
+    };
+
     public async Task SeedAsync(AppDbContext db, CancellationToken cancellationToken)
     {
         if (await db.ProviderAccounts.AnyAsync(cancellationToken))
@@ -151,7 +163,7 @@ internal sealed class SandboxSeeder(TimeProvider clock) : IStoreSeeder
         var priced = await db.Catalog.Where(c => Models.Contains(c.Model)).Select(c => c.Model).ToListAsync(cancellationToken);
         foreach (var model in Models.Except(priced))
         {
-            var entry = new CatalogEntry { Model = model, ContextWindow = 200_000, UpdatedAt = actor.At };
+            var entry = new CatalogEntry { Model = model, ContextWindow = 200_000, MaxOutputTokens = MaxOutputTokens(model), UpdatedAt = actor.At };
             entry.Prices.Add(CatalogPrice.From(model, new PriceSheet(actor.At, new TokenRates(3, 15, 3.75m, 6, 0.30m), WebSearchPer1K: 10)));
             db.Catalog.Add(entry);
             db.Audit(actor, "catalog.added", "CatalogEntry", model, null, CatalogService.View(entry, actor.At));

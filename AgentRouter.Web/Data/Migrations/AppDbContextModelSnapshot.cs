@@ -782,6 +782,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<int?>("ContextWindow")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
