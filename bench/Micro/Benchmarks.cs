@@ -54,7 +54,7 @@ public class ModelRewrite
         var (body, _) = await RequestBody.ReadAsync(context.Request, 32 * 1024 * 1024, CancellationToken.None);
         using (body)
         {
-            body!.Inspect();
+            body!.Inspect(RequestSchema.Anthropic);
             body.Rewrite("claude-sonnet-4-5-20250929", requestStreamUsage: false);
             return body.Length;
         }

@@ -344,6 +344,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("WebSearchRequests")
                         .HasColumnType("INTEGER");
 
