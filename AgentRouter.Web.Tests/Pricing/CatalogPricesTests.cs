@@ -124,7 +124,7 @@ public sealed class CatalogPricesTests(GatewayFixture fixture) : IClassFixture<G
         {
             await using (var db = new AppDbContext(options))
             {
-                await db.GetService<IMigrator>().MigrateAsync("UsageEstimated");
+                await db.GetService<IMigrator>().MigrateAsync("BudgetAlerts");
                 var updated = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero).UtcTicks;
                 await db.Database.ExecuteSqlAsync($"""
                     INSERT INTO "Catalog" ("Model", "InputPerMTok", "OutputPerMTok", "CacheWritePerMTok", "CacheReadPerMTok", "ContextWindow", "MaxOutputTokens", "UpdatedAt")

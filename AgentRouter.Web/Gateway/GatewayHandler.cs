@@ -5,6 +5,8 @@ using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Pricing;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -18,6 +20,7 @@ public sealed class GatewayHandler(
     UpstreamClients clients,
     UsageRecorder recorder,
     BudgetLedger budgets,
+    RateLimiter rateLimits,
     IOptions<GatewayOptions> options,
     IOptions<BudgetOptions> budgetOptions,
     TimeProvider clock)
@@ -37,6 +40,7 @@ public sealed class GatewayHandler(
     public async Task HandleAsync(HttpContext context, ApiSurface surface, string? pathModel)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = RouterTelemetry.StartRequest(surface);
         var requestId = NewRequestId();
         context.TraceIdentifier = requestId;
         context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
@@ -153,9 +157,11 @@ public sealed class GatewayHandler(
 
         // Step 4: admit against the team's budgets, reserving an estimate until the answer's real usage is known.
         var estimate = Estimate(body, route);
+        var budgetSpan = RouterTelemetry.StartBudgetAdmission();
         var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
             ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.At(clock.GetUtcNow())?.Cost(estimate).Usd ?? 0m)
             : Admission.Unlimited;
+        RouterTelemetry.EndBudgetAdmission(budgetSpan, admission);
         if (admission.Refusal is { } refusal)
         {
             context.Response.Headers.RetryAfter = refusal.Window.SecondsUntilReset(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
@@ -168,6 +174,13 @@ public sealed class GatewayHandler(
         if (admission.RemainingUsd is { } remainingUsd)
             context.Response.Headers[RemainingUsdHeader] = remainingUsd.ToString("0.######", CultureInfo.InvariantCulture);
         CostReport.Of(context).Admitted(admission);
+        var limits = await rateLimits.AdmitAsync(context, surface.Dialect, grant, surface.IsBilled ? estimate.Total : 0);
+        if (limits.Refusal is { } limited)
+        {
+            budgets.Settle(admission, 0, 0);
+            await Refuse(context, surface, call, limited, UsageErrors.RateLimited);
+            return;
+        }
 
         TokenUsage usage = default;
         try
@@ -178,6 +191,7 @@ public sealed class GatewayHandler(
         finally
         {
             budgets.Settle(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
+            await rateLimits.SettleAsync(limits, surface.IsBilled ? usage : default);
         }
     }
 
@@ -201,7 +215,9 @@ public sealed class GatewayHandler(
         var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
         try
         {
+            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
             error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
+            RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
         }
         finally
         {

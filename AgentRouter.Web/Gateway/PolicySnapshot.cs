@@ -4,6 +4,7 @@ using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.RateLimits;
 
 namespace AgentRouter.Web.Gateway;
 
@@ -38,7 +39,8 @@ public sealed record KeyGrant(Guid KeyId, string Hash, TeamPolicy Team, Guid? De
 
 /// <summary>A team's access profile, resolved: public model names to routes, budgets, granted MCP servers by name.</summary>
 public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IReadOnlyList<ModelRoute> models,
-    IEnumerable<McpServerGrant>? mcpServers = null, IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false)
+    IEnumerable<McpServerGrant>? mcpServers = null, IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false,
+    IReadOnlyList<RateLimitPolicy>? limits = null)
 {
     private readonly FrozenDictionary<string, ModelRoute> _byName = models.ToFrozenDictionary(m => m.PublicName, StringComparer.Ordinal);
 
@@ -52,6 +54,9 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     public IReadOnlyList<ModelRoute> Models { get; } = models;
     public IReadOnlyList<BudgetPolicy> Budgets { get; } = budgets ?? [];
     public bool PassthroughCountsAgainstBudget { get; } = passthroughCountsAgainstBudget;
+
+    /// <summary>Rate limits per key, developer or team; empty when none.</summary>
+    public IReadOnlyList<RateLimitPolicy> Limits { get; } = limits ?? [];
 
     /// <summary>The MCP servers the profile grants, by server name; absent means denied.</summary>
     public FrozenDictionary<string, McpServerGrant> McpServers { get; } =

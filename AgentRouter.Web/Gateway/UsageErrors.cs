@@ -10,6 +10,7 @@ public static class UsageErrors
     public const string WrongApi = "wrong_api";
     public const string BillingMode = "billing_mode";
     public const string BudgetExceeded = "budget_exceeded";
+    public const string RateLimited = "rate_limited";
 
     // Failures on the way.
     public const string ClientDisconnected = "client_disconnected";
