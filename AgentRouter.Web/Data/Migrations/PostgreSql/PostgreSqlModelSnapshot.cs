@@ -504,6 +504,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.Property<long>("CacheReadTokens")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("CacheWrite1hTokens")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("CacheWriteTokens")
                         .HasColumnType("bigint");
 
@@ -523,6 +526,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
                     b.Property<int>("LatencyMs")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("LongContext")
+                        .HasColumnType("boolean");
 
                     b.Property<long>("OutputTokens")
                         .HasColumnType("bigint");
@@ -572,6 +578,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
                     b.Property<bool>("UsageEstimated")
                         .HasColumnType("boolean");
+
+                    b.Property<long>("WebSearchRequests")
+                        .HasColumnType("bigint");
 
                     b.HasKey("Id");
 
@@ -1035,27 +1044,11 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<decimal>("CacheReadPerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)");
-
-                    b.Property<decimal>("CacheWritePerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)");
-
                     b.Property<int?>("ContextWindow")
                         .HasColumnType("integer");
 
-                    b.Property<decimal>("InputPerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)");
-
                     b.Property<int?>("MaxOutputTokens")
                         .HasColumnType("integer");
-
-                    b.Property<decimal>("OutputPerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("bigint");
@@ -1063,6 +1056,81 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.HasKey("Model");
 
                     b.ToTable("Catalog");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Providers.CatalogPrice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<decimal>("CacheReadPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal>("CacheWrite1hPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal>("CacheWrite5mPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal>("CodeExecutionPerHour")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<long>("EffectiveFrom")
+                        .HasColumnType("bigint");
+
+                    b.Property<decimal>("InputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal?>("LongCacheReadPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal?>("LongCacheWrite1hPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal?>("LongCacheWrite5mPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<long?>("LongContextThreshold")
+                        .HasColumnType("bigint");
+
+                    b.Property<decimal?>("LongInputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal?>("LongOutputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<decimal>("OutputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<decimal>("WebSearchPer1K")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Model", "EffectiveFrom")
+                        .IsUnique();
+
+                    b.ToTable("CatalogPrices", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Providers.ProviderAccount", b =>
@@ -1453,6 +1521,15 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.Providers.CatalogPrice", b =>
+                {
+                    b.HasOne("AgentRouter.Web.Providers.CatalogEntry", null)
+                        .WithMany("Prices")
+                        .HasForeignKey("Model")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
                 {
                     b.HasOne("AgentRouter.Web.Profiles.AccessProfile", null)
@@ -1541,6 +1618,11 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.Navigation("McpGrants");
 
                     b.Navigation("Models");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Providers.CatalogEntry", b =>
+                {
+                    b.Navigation("Prices");
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Teams.Team", b =>

@@ -112,10 +112,6 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 columns: table => new
                 {
                     Model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    InputPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
-                    OutputPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
-                    CacheWritePerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
-                    CacheReadPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
                     ContextWindow = table.Column<int>(type: "integer", nullable: true),
                     MaxOutputTokens = table.Column<int>(type: "integer", nullable: true),
                     UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
@@ -300,7 +296,10 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     InputTokens = table.Column<long>(type: "bigint", nullable: false),
                     OutputTokens = table.Column<long>(type: "bigint", nullable: false),
                     CacheWriteTokens = table.Column<long>(type: "bigint", nullable: false),
+                    CacheWrite1hTokens = table.Column<long>(type: "bigint", nullable: false),
                     CacheReadTokens = table.Column<long>(type: "bigint", nullable: false),
+                    WebSearchRequests = table.Column<long>(type: "bigint", nullable: false),
+                    LongContext = table.Column<bool>(type: "boolean", nullable: false),
                     ReasoningTokens = table.Column<long>(type: "bigint", nullable: false),
                     CostUsd = table.Column<decimal>(type: "numeric(18,9)", precision: 18, scale: 9, nullable: false),
                     LatencyMs = table.Column<int>(type: "integer", nullable: false),
@@ -443,6 +442,39 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         column: x => x.UserId,
                         principalTable: "AspNetUsers",
                         principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CatalogPrices",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    EffectiveFrom = table.Column<long>(type: "bigint", nullable: false),
+                    InputPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
+                    OutputPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
+                    CacheWrite5mPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
+                    CacheWrite1hPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
+                    CacheReadPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
+                    LongContextThreshold = table.Column<long>(type: "bigint", nullable: true),
+                    LongInputPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: true),
+                    LongOutputPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: true),
+                    LongCacheWrite5mPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: true),
+                    LongCacheWrite1hPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: true),
+                    LongCacheReadPerMTok = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: true),
+                    WebSearchPer1K = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
+                    CodeExecutionPerHour = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CatalogPrices", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CatalogPrices_Catalog_Model",
+                        column: x => x.Model,
+                        principalTable: "Catalog",
+                        principalColumn: "Model",
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -861,6 +893,12 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 column: "ProfileId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_CatalogPrices_Model_EffectiveFrom",
+                table: "CatalogPrices",
+                columns: new[] { "Model", "EffectiveFrom" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Developers_Email",
                 table: "Developers",
                 column: "Email",
@@ -1027,7 +1065,7 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 name: "Budgets");
 
             migrationBuilder.DropTable(
-                name: "Catalog");
+                name: "CatalogPrices");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
@@ -1073,6 +1111,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Catalog");
 
             migrationBuilder.DropTable(
                 name: "Invoices");
