@@ -119,7 +119,10 @@ public sealed class CatalogPricesTests(GatewayFixture fixture) : IClassFixture<G
     {
         var path = Path.Combine(Path.GetTempPath(), "agentrouter-tests", $"migrate-{Guid.NewGuid():N}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={path};Pooling=false").Options;
+        // The SQLite migrations set, as the product picks it (StoreProvider).
+        var builder = new DbContextOptionsBuilder<AppDbContext>();
+        StoreProvider.Use(builder, new DataOptions { ConnectionString = $"Data Source={path};Pooling=false" }, Path.GetTempPath());
+        var options = builder.Options;
         try
         {
             await using (var db = new AppDbContext(options))
