@@ -4,14 +4,16 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Hosting;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
+builder.AddHosting();
 builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
@@ -25,6 +27,7 @@ builder.AddHealth();
 
 var app = builder.Build();
 
+app.UseHosting();
 app.UseExceptionHandler();
 app.UseConsoleSecurityHeaders();
 app.UseAuthentication();

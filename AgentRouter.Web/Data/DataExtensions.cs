@@ -1,4 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -13,9 +15,8 @@ public static class DataExtensions
         builder.Services.AddSingleton<IValidateOptions<DataOptions>, ValidateDataOptions>();
 
         var options = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
-        var directory = Path.GetFullPath(options.Directory, builder.Environment.ContentRootPath);
-        Directory.CreateDirectory(directory);
-        var connectionString = options.ConnectionString ?? $"Data Source={Path.Combine(directory, "agentrouter.db")}";
+        var directory = DataFolder.Prepare(Path.GetFullPath(options.Directory, builder.Environment.ContentRootPath));
+        var connectionString = options.ConnectionString ?? $"Data Source={DataFolder.PrepareFile(Path.Combine(directory, "agentrouter.db"))}";
 
         // Interceptors come from the features (e.g. the gateway rebuilds its policy after relevant saves).
         builder.Services.AddDbContextFactory<AppDbContext>((services, db) => db
@@ -26,7 +27,15 @@ public static class DataExtensions
         if (options.EphemeralKeys)
             builder.Services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
         else
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(directory, "keys")));
+        {
+            var keys = new DirectoryInfo(Path.Combine(directory, "keys"));
+            builder.Services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((management, loggers) =>
+                management.XmlRepository = new PrivateFileXmlRepository(keys, loggers));
+            var certificate = KeyRingCertificate.Load(options);
+            if (certificate is not null)
+                dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+            builder.Services.AddHostedService(services => new KeyRingWarning(keys.FullName, certificate, services.GetRequiredService<ILogger<KeyRingWarning>>()));
+        }
 
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -58,6 +67,23 @@ internal sealed class StoreInitializer(
         foreach (var seeder in seeders)
             await seeder.SeedAsync(db, cancellationToken);
         logger.LogInformation("Store ready ({Provider})", db.Database.ProviderName);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Says at start whether the key ring is encrypted at rest, loudly when it is not.</summary>
+internal sealed class KeyRingWarning(string folder, X509Certificate2? certificate, ILogger<KeyRingWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (certificate is null)
+            logger.LogWarning(
+                "SECURITY: the Data Protection key ring in {Folder} is NOT encrypted at rest. Anyone who can read that folder can decrypt every stored provider and MCP credential. Set Data:KeyRingCertificatePath (a PFX) and Data:KeyRingCertificatePassword, or Data:KeyRingCertificateThumbprint, to encrypt it with a certificate.",
+                folder);
+        else
+            logger.LogInformation("The Data Protection key ring in {Folder} is encrypted with certificate {Thumbprint}", folder, certificate.Thumbprint);
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using AgentRouter.Web.Gateway;
+
+namespace AgentRouter.Web.Hosting;
+
+/// <summary>Requests the server refuses while the application reads them (a body over Kestrel's size limit, a malformed
+/// chunked body, a body sent too slowly, a JSON body the admin API cannot bind) get a JSON answer with a request id,
+/// in the caller's dialect on gateway routes, instead of an empty response or a 500. Requests Kestrel refuses before
+/// the application sees them (header fields too large, a malformed request line) are answered by Kestrel alone with
+/// an empty body: the server offers no hook there.</summary>
+internal static class EarlyRejections
+{
+    public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, ex.StatusCode, ex.Message);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string reason)
+    {
+        context.Response.Clear();
+        var requestId = context.Response.Headers[UpstreamTransformer.RequestIdHeader].ToString();
+        if (string.IsNullOrEmpty(requestId))
+        {
+            requestId = context.TraceIdentifier;
+            context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
+        }
+        context.Response.Headers.Connection = "close";
+        var path = context.Request.Path;
+        var message = $"The request was refused before it could be read: {reason}";
+        if (path.StartsWithSegments("/mcp"))
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new
+            {
+                jsonrpc = "2.0",
+                id = (object?)null,
+                error = new { code = -32600, message, data = new { requestId } },
+            }));
+            return;
+        }
+        if (DialectOf(context.Request) is { } dialect)
+        {
+            context.TraceIdentifier = requestId;
+            var kind = status == StatusCodes.Status413PayloadTooLarge ? ErrorKind.TooLarge : ErrorKind.InvalidRequest;
+            await new GatewayError(status, kind, message).WriteAsync(context, dialect);
+            return;
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            type = "about:blank",
+            title = "Bad request",
+            status,
+            detail = message,
+            requestId,
+        }));
+    }
+
+    internal static ApiDialect? DialectOf(HttpRequest request)
+    {
+        var path = request.Path;
+        if (path.StartsWithSegments("/v1beta"))
+            return ApiDialect.Gemini;
+        if (path.StartsWithSegments("/v1/chat") || path.StartsWithSegments("/v1/responses"))
+            return ApiDialect.OpenAI;
+        if (path.StartsWithSegments("/v1/messages"))
+            return ApiDialect.Anthropic;
+        return path.StartsWithSegments("/v1") ? ModelListing.DialectOfV1(request) : null;
+    }
+}
