@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using AgentRouter.Web.Gateway;
 
 namespace AgentRouter.Web.Hosting;
@@ -8,23 +9,18 @@ namespace AgentRouter.Web.Hosting;
 /// in the caller's dialect on gateway routes, instead of an empty response or a 500. Requests Kestrel refuses before
 /// the application sees them (header fields too large, a malformed request line) are answered by Kestrel alone with
 /// an empty body: the server offers no hook there.</summary>
-internal static class EarlyRejections
+internal sealed class EarlyRejections : IExceptionHandler
 {
-    public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        try
-        {
-            await next(context);
-        }
-        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
-        {
-            await WriteAsync(context, ex.StatusCode, ex.Message);
-        }
+        if (exception is not BadHttpRequestException rejected || context.Response.HasStarted)
+            return false;
+        await WriteAsync(context, rejected.StatusCode, rejected.Message);
+        return true;
     }
 
     private static async Task WriteAsync(HttpContext context, int status, string reason)
     {
-        context.Response.Clear();
         var requestId = context.Response.Headers[UpstreamTransformer.RequestIdHeader].ToString();
         if (string.IsNullOrEmpty(requestId))
         {

@@ -45,7 +45,7 @@ public sealed class InFlightRequests : IDisposable
         _clock = clock;
         _timeout = options.Value.Timeout;
         _logger = logger;
-        _stopping = lifetime.ApplicationStopping.Register(OnStopping);
+        _stopping = lifetime.ApplicationStopping.Register(BeginStopping);
     }
 
     /// <summary>Whether this request was ended because the shutdown timeout ran out.</summary>
@@ -69,7 +69,8 @@ public sealed class InFlightRequests : IDisposable
         }
     }
 
-    private void OnStopping()
+    /// <summary>Starts the shutdown clock (on ApplicationStopping).</summary>
+    internal void BeginStopping()
     {
         _logger.LogInformation("Stopping: {Count} requests in flight may run for up to {Timeout}", _open.Count, _timeout);
         _deadline = _clock.CreateTimer(_ => EndAll(), null, _timeout, System.Threading.Timeout.InfiniteTimeSpan);

@@ -17,15 +17,15 @@ public static class HostingExtensions
             host.ShutdownTimeout = shutdown.Value.Timeout + ShutdownOptions.DrainAllowance);
         // A body the admin API cannot bind raises BadHttpRequestException, answered as JSON by EarlyRejections.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<EarlyRejections>();
         return builder;
     }
 
-    /// <summary>First in the pipeline: every request is tracked for shutdown and early rejections get JSON.</summary>
+    /// <summary>First in the pipeline: every request is tracked, to be ended at the shutdown timeout.</summary>
     public static WebApplication UseHosting(this WebApplication app)
     {
         var inFlight = app.Services.GetRequiredService<InFlightRequests>();
         app.Use((context, next) => inFlight.TrackAsync(context, _ => next()));
-        app.Use((context, next) => EarlyRejections.HandleAsync(context, _ => next()));
         return app;
     }
 }
