@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using AgentRouter.Web.Gateway;
 
 namespace AgentRouter.Web.Hosting;
@@ -17,6 +18,20 @@ internal sealed class EarlyRejections : IExceptionHandler
             return false;
         await WriteAsync(context, rejected.StatusCode, rejected.Message);
         return true;
+    }
+
+    /// <summary>After the pipeline: a request whose body Kestrel refused while an endpoint read it (minimal APIs answer
+    /// that with a bare status) gets the same JSON answer.</summary>
+    public static async Task AfterAsync(HttpContext context, RequestDelegate next)
+    {
+        await next(context);
+        if (context.Response.HasStarted || context.Response.StatusCode < 400)
+            return;
+        if (context.Features.Get<IBadRequestExceptionFeature>()?.Error is BadHttpRequestException rejected)
+            await WriteAsync(context, rejected.StatusCode, rejected.Message);
+        else if (context.Response.StatusCode == StatusCodes.Status413PayloadTooLarge &&
+                 context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit && context.Request.ContentLength > limit)
+            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"Request body too large. The max request body size is {limit} bytes.");
     }
 
     private static async Task WriteAsync(HttpContext context, int status, string reason)

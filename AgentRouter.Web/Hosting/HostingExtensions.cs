@@ -21,11 +21,13 @@ public static class HostingExtensions
         return builder;
     }
 
-    /// <summary>First in the pipeline: every request is tracked, to be ended at the shutdown timeout.</summary>
+    /// <summary>First in the pipeline: every request is tracked, to be ended at the shutdown timeout, and a body Kestrel
+    /// refused gets a JSON answer.</summary>
     public static WebApplication UseHosting(this WebApplication app)
     {
         var inFlight = app.Services.GetRequiredService<InFlightRequests>();
         app.Use((context, next) => inFlight.TrackAsync(context, _ => next()));
+        app.Use((context, next) => EarlyRejections.AfterAsync(context, _ => next()));
         return app;
     }
 }
