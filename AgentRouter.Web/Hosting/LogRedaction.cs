@@ -42,8 +42,8 @@ public static partial class LogRedaction
         path is not null && GatewayRoots.Any(root => path.StartsWith(root, StringComparison.OrdinalIgnoreCase) &&
             (path.Length == root.Length || path[root.Length] is '/' or '?'));
 
-    // A gateway path (possibly inside a full URL) followed by a query string: the whole query string goes.
-    [GeneratedRegex(@"(?<path>(?<![\w.-])/(?:v1beta|v1|mcp)(?:/[^\s?""'<>]*)?)\?[^\s""'<>]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // A gateway path, alone or right after a URL's authority, followed by a query string: the whole query string goes.
+    [GeneratedRegex(@"(?<path>(?<=^|[\s""'(=]|//[^/\s""'<>]+)/(?:v1beta|v1|mcp)(?:/[^\s?""'<>]*)?)\?[^\s""'<>]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex GatewayQuery();
 
     [GeneratedRegex(@"(?<name>[?&;](?:key|api[-_]?key|x-api-key|access[-_]?token|token)=)[^&\s""'<>]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
