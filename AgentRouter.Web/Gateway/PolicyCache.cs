@@ -61,7 +61,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
                 .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel)))
                 .ToList(),
-            t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools)),
+            t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools, g.Resources, g.Prompts)),
             t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),
             t.Profile.PassthroughCountsAgainstBudget));
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(cancellationToken);
