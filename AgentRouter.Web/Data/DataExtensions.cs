@@ -21,7 +21,8 @@ public static class DataExtensions
         // Interceptors come from the features (e.g. the gateway rebuilds its policy after relevant saves).
         builder.Services.AddDbContextFactory<AppDbContext>((services, db) => db
             .UseSqlite(connectionString)
-            .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
+            .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>())
+            .AddInterceptors(SqliteCommitWithoutFsync.Instance));
 
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("AgentRouter");
         if (options.EphemeralKeys)
@@ -87,4 +88,31 @@ internal sealed class KeyRingWarning(string folder, X509Certificate2? certificat
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>WAL with <c>synchronous=NORMAL</c> (SQLite's recommendation for WAL): a commit is written to the WAL without
+/// waiting for fsync. A committed batch survives the process being killed (the OS holds the write); only a power cut can
+/// lose the last commits, never corrupt the store. It keeps a commit of the usage writer short under load, which bounds
+/// what SIGKILL can lose (README, "Security model").</summary>
+internal sealed class SqliteCommitWithoutFsync : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+{
+    public static readonly SqliteCommitWithoutFsync Instance = new();
+
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData) =>
+        Apply(connection);
+
+    public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(System.Data.Common.DbConnection connection)
+    {
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection)
+            return;
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous=NORMAL;";
+        command.ExecuteNonQuery();
+    }
 }
