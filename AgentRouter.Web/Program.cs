@@ -1,4 +1,5 @@
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Alerts;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
@@ -7,6 +8,8 @@ using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Hosting;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -17,12 +20,15 @@ builder.AddHosting();
 builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
+builder.AddRateLimits();
+builder.AddTelemetry();
 builder.AddBilling();
 builder.AddBillingReports();
 builder.AddMcp();
 builder.AddJobs();
 builder.AddAdminApi();
 builder.AddConsole();
+builder.AddAlerts();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -39,7 +45,9 @@ app.MapMcp();
 app.MapAdminApi();
 app.MapBillingReports();
 app.MapJobs();
+app.MapAlerts();
 app.MapHealth();
+app.MapTelemetry();
 app.MapConsole();
 
 await app.RunAsync();

@@ -12,8 +12,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AgentRouter.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261129233312_McpGrantResourcesAndPrompts")]
-    partial class McpGrantResourcesAndPrompts
+    [Migration("20261129224923_UsageEstimated")]
+    partial class UsageEstimated
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -341,6 +341,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("At");
@@ -649,12 +652,6 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("Prompts")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("Resources")
-                        .HasColumnType("INTEGER");
-
                     b.Property<Guid>("ServerId")
                         .HasColumnType("TEXT");
 
@@ -793,6 +790,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<decimal>("InputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
 
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)

@@ -5,21 +5,14 @@
 namespace AgentRouter.Web.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class McpGrantResourcesAndPrompts : Migration
+    public partial class UsageEstimated : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.AddColumn<bool>(
-                name: "Prompts",
-                table: "McpGrants",
-                type: "INTEGER",
-                nullable: false,
-                defaultValue: false);
-
-            migrationBuilder.AddColumn<bool>(
-                name: "Resources",
-                table: "McpGrants",
+                name: "UsageEstimated",
+                table: "Usage",
                 type: "INTEGER",
                 nullable: false,
                 defaultValue: false);
@@ -29,12 +22,8 @@ namespace AgentRouter.Web.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropColumn(
-                name: "Prompts",
-                table: "McpGrants");
-
-            migrationBuilder.DropColumn(
-                name: "Resources",
-                table: "McpGrants");
+                name: "UsageEstimated",
+                table: "Usage");
         }
     }
 }
