@@ -22,7 +22,7 @@ public static class DataFolder
         }
         if (!Directory.Exists(directory))
             Directory.CreateDirectory(directory, PrivateFolder);
-        File.SetUnixFileMode(directory, PrivateFolder);
+        SetMode(directory, PrivateFolder);
         return directory;
     }
 
@@ -57,7 +57,22 @@ public static class DataFolder
             return;
         foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
             if (File.Exists(file))
-                File.SetUnixFileMode(file, PrivateFile);
+                SetMode(file, PrivateFile);
+    }
+
+    /// <summary>Tightens a path; one the service account does not own (a volume mounted as root) is left as it is
+    /// rather than failing the start.</summary>
+    internal static void SetMode(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        try
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }
 
@@ -79,7 +94,7 @@ internal sealed class PrivateFileXmlRepository(DirectoryInfo directory, ILoggerF
         if (OperatingSystem.IsWindows() || !directory.Exists)
             return;
         foreach (var file in directory.EnumerateFiles())
-            File.SetUnixFileMode(file.FullName, DataFolder.PrivateFile);
+            DataFolder.SetMode(file.FullName, DataFolder.PrivateFile);
     }
 
     private static DirectoryInfo CreateFolder(DirectoryInfo directory)
