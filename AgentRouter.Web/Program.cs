@@ -8,6 +8,7 @@ using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Hosting;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Telemetry;
 
@@ -23,6 +24,7 @@ builder.AddBudgets();
 builder.AddRateLimits();
 builder.AddTelemetry();
 builder.AddBilling();
+builder.AddPricing();
 builder.AddBillingReports();
 builder.AddMcp();
 builder.AddJobs();
