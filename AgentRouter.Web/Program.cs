@@ -5,6 +5,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Hosting;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Pricing;
@@ -14,8 +15,9 @@ using AgentRouter.Web.Telemetry;
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
+builder.AddHosting();
 builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
@@ -33,6 +35,7 @@ builder.AddHealth();
 
 var app = builder.Build();
 
+app.UseHosting();
 app.UseExceptionHandler();
 app.UseConsoleSecurityHeaders();
 app.UseAuthentication();

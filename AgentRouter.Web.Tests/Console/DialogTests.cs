@@ -1,4 +1,6 @@
 using AgentRouter.Web.Console.Dialogs;
+using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Teams;
 using Bunit;
@@ -8,6 +10,27 @@ namespace AgentRouter.Web.Tests.Console;
 
 public sealed class DialogTests : ConsoleComponentContext
 {
+    [Fact]
+    public async Task McpGrant_RestrictedToTools_OffersResourcesAndPrompts_DeniedUnlessTicked()
+    {
+        var server = new McpServerView(Guid.NewGuid(), "github", "https://mcp.example/", new McpAuthView("bearer", null, "…abcd"), DateTimeOffset.UtcNow, null);
+        var dialog = await ShowAsync(new DialogParameters<McpGrantDialog> { { d => d.Servers, [server] } });
+        var select = Providers.FindComponent<MudSelect<Guid?>>();
+        await select.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(server.Id));
+        Assert.Empty(Providers.FindComponents<MudCheckBox<bool>>());
+
+        Providers.Find("[data-testid=grant-tools]").Change("echo, search_issues");
+        var boxes = Providers.FindComponents<MudCheckBox<bool>>();
+        Assert.Equal(2, boxes.Count);
+        await boxes[0].InvokeAsync(() => boxes[0].Instance.ValueChanged.InvokeAsync(true));
+        Providers.Find("[data-testid=grant-mcp]").Click();
+        var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var grant = Assert.IsType<ProfileMcpServer>(result!.Data);
+        Assert.Equal((server.Id, true, false), (grant.ServerId, grant.Resources, grant.Prompts));
+        Assert.Equal(["echo", "search_issues"], grant.Tools);
+    }
+
     [Fact]
     public async Task CreateTeam_WithNothingEntered_ShowsFieldErrors_AndStaysOpen()
     {

@@ -15,6 +15,15 @@ public sealed class DataOptions
 
     /// <summary>Keep the Data Protection keys in memory only (tests); credentials then do not survive a restart.</summary>
     public bool EphemeralKeys { get; set; }
+
+    /// <summary>A PFX file whose certificate encrypts the Data Protection key ring at rest.</summary>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificatePath"/>.</summary>
+    public string? KeyRingCertificatePassword { get; set; }
+
+    /// <summary>Alternatively, the thumbprint of a certificate in the CurrentUser or LocalMachine <c>My</c> store.</summary>
+    public string? KeyRingCertificateThumbprint { get; set; }
 }
 
 internal sealed class ValidateDataOptions : IValidateOptions<DataOptions>
@@ -24,6 +33,8 @@ internal sealed class ValidateDataOptions : IValidateOptions<DataOptions>
         List<string> problems = [];
         if (string.IsNullOrWhiteSpace(options.Directory) && options.ConnectionString is null)
             problems.Add("Data:Directory must name a folder (or set Data:ConnectionString).");
+        if (!string.IsNullOrWhiteSpace(options.KeyRingCertificatePath) && !string.IsNullOrWhiteSpace(options.KeyRingCertificateThumbprint))
+            problems.Add("Set either Data:KeyRingCertificatePath or Data:KeyRingCertificateThumbprint, not both.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -872,6 +872,12 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Prompts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Resources")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("ServerId")
                         .HasColumnType("TEXT");
 
