@@ -4,6 +4,7 @@ using AgentRouter.Web.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 namespace AgentRouter.Web.Console;
@@ -58,6 +59,11 @@ public static class ConsoleExtensions
             .AddPolicy(ConsolePolicies.Finance, policy => policy.RequireRole(Roles.Admin, Roles.Finance))
             .AddPolicy(ConsolePolicies.Developer, policy => policy.RequireRole(Roles.Admin, Roles.Developer));
 
+        // Role changes and disabled accounts take hold within a minute on open sessions, not after the default half hour.
+        builder.Services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = TimeSpan.FromMinutes(1));
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ConsoleOptions>, ValidateConsoleOptions>();
+
         builder.Services.AddSingleton<ConsoleUsers>();
         builder.Services.AddSingleton<IStoreSeeder, FirstAdminFromEnvironment>();
         builder.Services.AddSingleton<ConsoleQueries>();
@@ -86,6 +92,7 @@ public static class ConsoleExtensions
 
     public static WebApplication MapConsole(this WebApplication app)
     {
+        Money.Configure(app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value);
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -99,6 +106,19 @@ public static class ConsoleExtensions
         else
             context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>Where each role starts: Admin on Overview, Finance on Finance, Developer on My access.</summary>
+public static class ConsoleHome
+{
+    public static string For(System.Security.Claims.ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Admin) ? "/" : user.IsInRole(Roles.Finance) ? "/finance" : user.IsInRole(Roles.Developer) ? "/me" : "/account/denied";
+
+    public static string For(IEnumerable<string> roles)
+    {
+        var set = roles.ToHashSet(StringComparer.Ordinal);
+        return set.Contains(Roles.Admin) ? "/" : set.Contains(Roles.Finance) ? "/finance" : set.Contains(Roles.Developer) ? "/me" : "/account/denied";
     }
 }
 
