@@ -25,7 +25,7 @@ public sealed class DialogTests : ConsoleComponentContext
     {
         var dialog = await ShowAsync<CreateTeamDialog>();
 
-        Providers.Find("[data-testid=team-name]").Change("Payments Platform");
+        Providers.Find("[data-testid=team-name]").Input("Payments Platform");
         Providers.Find("[data-testid=create-team]").Click();
         var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5));
 
@@ -37,8 +37,8 @@ public sealed class DialogTests : ConsoleComponentContext
     {
         var dialog = await ShowAsync<CreateTeamDialog>();
 
-        Providers.Find("[data-testid=team-name]").Change("x");
-        Providers.Find("[data-testid=team-slug]").Change("Has_Underscore");
+        Providers.Find("[data-testid=team-name]").Input("x");
+        Providers.Find("[data-testid=team-slug]").Input("Has_Underscore");
         Providers.Find("[data-testid=create-team]").Click();
 
         Providers.WaitForAssertion(() => Assert.Contains("lower-case letters", Providers.Markup));
@@ -90,7 +90,7 @@ public sealed class DialogTests : ConsoleComponentContext
         var dialog = await ShowAsync(new DialogParameters<PinUpgradeDialog>
         {
             { d => d.PublicName, "claude-sonnet-4-5" }, { d => d.Current, "claude-sonnet-4-5-20250929" },
-            { d => d.Candidates, ["claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20251101"] },
+            { d => d.Catalog, new[] { "claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20251101" }.Select(m => new CatalogView(m, 3, 15, 3.75m, 0.3m, null, DateTimeOffset.UnixEpoch)).ToList() },
         });
         Assert.Equal("claude-sonnet-4-5-20250929", Providers.Find("[data-testid=current-pin]").TextContent);
         Assert.True(UpgradeButton().HasAttribute("disabled"));
