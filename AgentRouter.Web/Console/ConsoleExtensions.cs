@@ -51,7 +51,16 @@ public static class ConsoleExtensions
             {
                 // APIs answer with status codes, never with a redirect to a sign-in page.
                 OnRedirectToLogin = context => ApiStatusOr(context, StatusCodes.Status401Unauthorized),
-                OnRedirectToAccessDenied = context => ApiStatusOr(context, StatusCodes.Status403Forbidden),
+                OnRedirectToAccessDenied = context =>
+                {
+                    // The front door is Overview, which only Admin and Finance may open: send other roles to their own home.
+                    if (context.Request.Path == "/" && ConsoleHome.For(context.HttpContext.User) is var home && home != "/")
+                    {
+                        context.Response.Redirect(home);
+                        return Task.CompletedTask;
+                    }
+                    return ApiStatusOr(context, StatusCodes.Status403Forbidden);
+                },
             };
         });
         builder.Services.AddAuthorizationBuilder()
