@@ -6,6 +6,8 @@ using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -15,6 +17,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
+builder.AddRateLimits();
+builder.AddTelemetry();
 builder.AddBilling();
 builder.AddBillingReports();
 builder.AddMcp();
@@ -37,6 +41,7 @@ app.MapAdminApi();
 app.MapBillingReports();
 app.MapJobs();
 app.MapHealth();
+app.MapTelemetry();
 app.MapConsole();
 
 await app.RunAsync();

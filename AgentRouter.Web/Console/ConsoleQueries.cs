@@ -241,7 +241,7 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         if (pins.Length > 0)
             parts.Add(pins);
         var changed = AuditDiff.Compare(before, after).Select(c => c.Field.Split('.', '[')[0]).Distinct().ToList();
-        foreach (var (section, label) in new[] { ("budgets", "budgets changed"), ("mcpServers", "MCP grants changed"), ("billing", "billing changed") })
+        foreach (var (section, label) in new[] { ("budgets", "budgets changed"), ("mcpServers", "MCP grants changed"), ("billing", "billing changed"), ("limits", "rate limits changed") })
             if (changed.Contains(section))
                 parts.Add(label);
         if (pins.Length == 0 && changed.Contains("models"))

@@ -6,6 +6,7 @@ using AgentRouter.Web.Keys;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Teams;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -38,6 +39,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<McpCallRecord> McpCalls => Set<McpCallRecord>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AdminApiToken> AdminApiTokens => Set<AdminApiToken>();
+    public DbSet<RateLimit> RateLimits => Set<RateLimit>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

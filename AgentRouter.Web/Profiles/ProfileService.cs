@@ -3,12 +3,14 @@ using AgentRouter.Web.Audit;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Profiles;
 
 /// <summary>The profile as the admin API reads and writes it. On write, a section left out (null) stays as it is.</summary>
-public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcpServer>? McpServers = null, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null);
+public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcpServer>? McpServers = null, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null,
+    List<ProfileLimit>? Limits = null);
 
 /// <summary>A granted MCP server; <paramref name="Tools"/> null grants every tool, a list only those.</summary>
 public sealed record ProfileMcpServer(Guid? ServerId, List<string>? Tools);
@@ -29,7 +31,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> GetAsync(Guid teamId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).AsSplitQuery()
+        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         return profile is null ? AdminResult<ProfileDocument>.NotFound($"No team {teamId}.") : Document(profile);
     }
@@ -37,7 +39,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> PutAsync(Guid teamId, ProfileDocument document, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).AsSplitQuery()
+        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         if (profile is null)
             return AdminResult<ProfileDocument>.NotFound($"No team {teamId}.");
@@ -46,6 +48,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         var models = document.Models ?? [];
         var budgets = ParseBudgets(document.Budgets ?? [], problems);
         var billing = ParseBilling(document.Billing, problems);
+        var limits = RateLimitDocument.Parse(document.Limits ?? [], problems);
         var accounts = await db.ProviderAccounts.AsNoTracking().Select(a => a.Id).ToListAsync(cancellationToken);
         var catalog = await db.Catalog.AsNoTracking().Select(c => c.Model).ToListAsync(cancellationToken);
         for (var i = 0; i < models.Count; i++)
@@ -101,6 +104,11 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
             db.Budgets.RemoveRange(profile.Budgets);
             profile.Budgets = budgets;
         }
+        if (document.Limits is not null)
+        {
+            db.RateLimits.RemoveRange(profile.Limits);
+            profile.Limits = limits;
+        }
         if (billing is { } b)
             (profile.BillingMode, profile.PassthroughCountsAgainstBudget) = b;
         profile.UpdatedAt = actor.At;
@@ -115,7 +123,8 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList())).ToList(),
         profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
             .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode))).ToList(),
-        new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget));
+        new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget),
+        RateLimitDocument.Of(profile.Limits));
 
     private static string Wire<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 

@@ -338,6 +338,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("At");
@@ -785,6 +788,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<decimal>("OutputPerMTok")
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
@@ -836,6 +842,35 @@ namespace AgentRouter.Web.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("ProviderAccounts");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Concurrent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ProfileId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RequestsPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TokensPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProfileId");
+
+                    b.ToTable("RateLimits", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
@@ -1097,6 +1132,15 @@ namespace AgentRouter.Web.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
+                {
+                    b.HasOne("AgentRouter.Web.Profiles.AccessProfile", null)
+                        .WithMany("Limits")
+                        .HasForeignKey("ProfileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
                 {
                     b.HasOne("AgentRouter.Web.Teams.Team", null)
@@ -1165,6 +1209,8 @@ namespace AgentRouter.Web.Data.Migrations
             modelBuilder.Entity("AgentRouter.Web.Profiles.AccessProfile", b =>
                 {
                     b.Navigation("Budgets");
+
+                    b.Navigation("Limits");
 
                     b.Navigation("McpGrants");
 
