@@ -99,4 +99,27 @@ public sealed class ConsoleEditApiTests(GatewayFixture fixture) : IClassFixture<
         var user = await users.FindByEmailAsync(email);
         return user is not null && !await users.IsLockedOutAsync(user) && await users.CheckPasswordAsync(user, password);
     }
+
+    [Fact]
+    public async Task DevelopersOwnKeys_AreInTheirTeam_WithTheirExpiry_AndOnlyTheyRevokeThem()
+    {
+        var admin = fixture.Router.Admin();
+        var (teamId, slug) = await admin.CreateTeamAsync();
+        var ada = await admin.CreateDeveloperAsync(teamId);
+        var grace = await admin.CreateDeveloperAsync(teamId);
+        var keys = fixture.Router.Services.GetRequiredService<AgentRouter.Web.Keys.KeyService>();
+        var actor = new AgentRouter.Web.Audit.Actor("ada@corp.example", fixture.Router.Clock.GetUtcNow());
+        var expiry = fixture.Router.Clock.GetUtcNow().AddDays(30);
+
+        var issued = await keys.CreateOwnAsync(ada, "laptop", expiry, actor, CancellationToken.None);
+        var past = await keys.CreateOwnAsync(ada, "old", fixture.Router.Clock.GetUtcNow().AddDays(-1), actor, CancellationToken.None);
+        var byGrace = await keys.RevokeOwnAsync(issued.Value!.Id, grace, actor, CancellationToken.None);
+        var byAda = await keys.RevokeOwnAsync(issued.Value.Id, ada, actor, CancellationToken.None);
+
+        Assert.Equal((teamId, (Guid?)ada, (DateTimeOffset?)expiry), (issued.Value.TeamId, issued.Value.DeveloperId, issued.Value.ExpiresAt));
+        Assert.StartsWith($"ar_{slug}_", issued.Value.Key);
+        Assert.True(past.Problems!.ToDictionary().ContainsKey("expiresAt"));
+        Assert.NotNull(byGrace.Missing);
+        Assert.Equal("revoked", byAda.Value!.Status);
+    }
 }
