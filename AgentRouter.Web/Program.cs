@@ -1,4 +1,5 @@
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Alerts;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
@@ -25,6 +26,7 @@ builder.AddMcp();
 builder.AddJobs();
 builder.AddAdminApi();
 builder.AddConsole();
+builder.AddAlerts();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -40,6 +42,7 @@ app.MapMcp();
 app.MapAdminApi();
 app.MapBillingReports();
 app.MapJobs();
+app.MapAlerts();
 app.MapHealth();
 app.MapTelemetry();
 app.MapConsole();

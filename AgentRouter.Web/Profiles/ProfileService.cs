@@ -16,8 +16,8 @@ public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcp
 public sealed record ProfileMcpServer(Guid? ServerId, List<string>? Tools);
 
 /// <summary>A budget: <c>scope</c> team|developer, <c>tokens</c> and/or <c>usd</c> per window, <c>cadence</c>
-/// daily|weekly|monthly, <c>mode</c> block|warn.</summary>
-public sealed record ProfileBudget(string? Scope, long? Tokens, decimal? Usd, string? Cadence, string? Mode);
+/// daily|weekly|monthly, <c>mode</c> block|warn, <c>alertAt</c> percentages of the limit that notify the team's alert channels.</summary>
+public sealed record ProfileBudget(string? Scope, long? Tokens, decimal? Usd, string? Cadence, string? Mode, List<int>? AlertAt = null);
 
 /// <summary><c>mode</c> central|passthrough-allowed|passthrough-required.</summary>
 public sealed record ProfileBilling(string? Mode, bool? PassthroughCountsAgainstBudget);
@@ -122,7 +122,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList(),
         profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList())).ToList(),
         profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
-            .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode))).ToList(),
+            .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode), b.AlertAt?.ToList())).ToList(),
         new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget),
         RateLimitDocument.Of(profile.Limits));
 
@@ -147,7 +147,8 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
             problems.Require(b.Tokens is not null || b.Usd is not null, $"{at}.tokens", "A budget limits tokens, USD, or both.");
             problems.Require(b.Tokens is null or > 0, $"{at}.tokens", "Tokens must be positive.");
             problems.Require(b.Usd is null or > 0, $"{at}.usd", "USD must be positive.");
-            parsed.Add(new Budget { Scope = scope, Tokens = b.Tokens, Usd = b.Usd, Cadence = cadence, Mode = mode });
+            var alertAt = Alerts.AlertThresholds.Parse(b.AlertAt, $"{at}.alertAt", problems);
+            parsed.Add(new Budget { Scope = scope, Tokens = b.Tokens, Usd = b.Usd, Cadence = cadence, Mode = mode, AlertAt = alertAt });
         }
         return parsed;
     }
