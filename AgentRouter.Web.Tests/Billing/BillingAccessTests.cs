@@ -130,7 +130,8 @@ public sealed partial class BillingAccessTests(RouterFactory router) : IClassFix
             ["email"] = email, ["password"] = Password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
         }));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/", response.Headers.Location!.OriginalString);
+        // Signing in from the front door lands each role on its own home.
+        Assert.Equal(AgentRouter.Web.Console.ConsoleHome.For([role]), response.Headers.Location!.OriginalString);
         return client;
     }
 

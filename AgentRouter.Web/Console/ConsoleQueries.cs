@@ -1,5 +1,6 @@
 using AgentRouter.Web.Audit;
 using AgentRouter.Web.Data;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Console;
@@ -30,6 +31,8 @@ public sealed record KeyRow(Guid Id, string Prefix, string Name, Guid TeamId, st
 public sealed record ToolCallRow(DateTimeOffset At, string Agent, string Server, string Tool, string Outcome, int LatencyMs);
 
 public sealed record ProfileChange(DateTimeOffset At, string Actor, string Summary);
+
+public sealed record AuditRow(long Id, DateTimeOffset At, string Actor, string Action, string EntityType, string Entity, IReadOnlyList<FieldChange> Changes);
 
 public sealed record UsageRow(DateTimeOffset At, string Agent, string? Model, int Status, long Tokens, decimal CostUsd, int LatencyMs, string? Error);
 
@@ -112,7 +115,13 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         var now = clock.GetUtcNow();
         var keys = db.ApiKeys.AsNoTracking().Where(k => (teamId == null || k.TeamId == teamId) && (developerId == null || k.DeveloperId == developerId));
         if (!string.IsNullOrWhiteSpace(query.Search))
-            keys = keys.Where(k => k.Name.Contains(query.Search) || k.Prefix.Contains(query.Search) || (k.ServiceAgent != null && k.ServiceAgent.Contains(query.Search)));
+        {
+            // Owner (name or email) and team (name or slug) too: "whose keys are these?" is the usual question.
+            var search = query.Search.ToLower();
+            keys = keys.Where(k => k.Name.ToLower().Contains(search) || k.Prefix.ToLower().Contains(search) || (k.ServiceAgent != null && k.ServiceAgent.Contains(search))
+                || db.Developers.Any(d => d.Id == k.DeveloperId && (d.Name.ToLower().Contains(search) || d.Email.Contains(search)))
+                || db.Teams.Any(t => t.Id == k.TeamId && (t.Name.ToLower().Contains(search) || t.Slug.Contains(search))));
+        }
         var sorted = query.SortBy switch
         {
             nameof(KeyRow.Name) => query.Descending ? keys.OrderByDescending(k => k.Name) : keys.OrderBy(k => k.Name),
@@ -127,14 +136,59 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         return new(await rows.ToListAsync(cancellationToken), await keys.CountAsync(cancellationToken));
     }
 
-    public async Task<GridPage<AuditEvent>> AuditAsync(GridQuery query, CancellationToken cancellationToken)
+    /// <summary>Audit events, newest first, as field-level differences with ids shown as names. The search matches the actor,
+    /// the action, the entity type, and the name of a team, developer, provider, MCP server or key: an event matches a name when
+    /// it concerns that entity or mentions its id (a developer's or key's team, a grant's server).</summary>
+    public async Task<GridPage<AuditRow>> AuditAsync(GridQuery query, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var names = await EntityNamesAsync(db, cancellationToken);
         var events = db.AuditEvents.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
-            events = events.Where(a => a.Actor.Contains(query.Search) || a.Action.Contains(query.Search) || a.EntityType.Contains(query.Search) || a.EntityId.Contains(query.Search));
+        {
+            var search = query.Search.Trim().ToLower();
+            var ids = names.Where(n => n.Value.Contains(search, StringComparison.OrdinalIgnoreCase)).Select(n => n.Key).Take(20).ToList();
+            Expression<Func<AuditEvent, bool>> matches = a => a.Actor.ToLower().Contains(search) || a.Action.ToLower().Contains(search)
+                || a.EntityType.ToLower().Contains(search) || a.EntityId.ToLower().Contains(search) || ids.Contains(a.EntityId);
+            foreach (var id in ids)
+                matches = Or(matches, a => (a.Before != null && a.Before.Contains(id)) || (a.After != null && a.After.Contains(id)));
+            events = events.Where(matches);
+        }
         var ordered = query.Descending || query.SortBy is null ? events.OrderByDescending(a => a.Id) : events.OrderBy(a => a.Id);
-        return new(await ordered.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await events.CountAsync(cancellationToken));
+        var page = await ordered.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken);
+        var rows = page.Select(a => new AuditRow(a.Id, a.At, a.Actor, a.Action, a.EntityType, names.GetValueOrDefault(a.EntityId) ?? a.EntityId,
+            AuditDiff.Compare(a.Before, a.After, names.GetValueOrDefault))).ToList();
+        return new(rows, await events.CountAsync(cancellationToken));
+    }
+
+    /// <summary>Id (as audit JSON writes it) → a readable name, for the entities an audit event can mention.</summary>
+    private static async Task<Dictionary<string, string>> EntityNamesAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var t in await db.Teams.AsNoTracking().Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken))
+            names[t.Id.ToString()] = t.Name;
+        foreach (var d in await db.Developers.AsNoTracking().Select(d => new { d.Id, d.Name }).ToListAsync(cancellationToken))
+            names[d.Id.ToString()] = d.Name;
+        foreach (var p in await db.ProviderAccounts.AsNoTracking().Select(p => new { p.Id, p.Name }).ToListAsync(cancellationToken))
+            names[p.Id.ToString()] = p.Name;
+        foreach (var m in await db.McpServers.AsNoTracking().Select(m => new { m.Id, m.Name }).ToListAsync(cancellationToken))
+            names[m.Id.ToString()] = m.Name;
+        foreach (var k in await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.Prefix, k.Name }).ToListAsync(cancellationToken))
+            names[k.Id.ToString()] = $"{k.Prefix} ({k.Name})";
+        foreach (var u in await db.Users.AsNoTracking().Select(u => new { u.Id, u.Email }).ToListAsync(cancellationToken))
+            names[u.Id] = u.Email ?? u.Id;
+        return names;
+    }
+
+    private static Expression<Func<T, bool>> Or<T>(Expression<Func<T, bool>> left, Expression<Func<T, bool>> right)
+    {
+        var body = new Rebind(right.Parameters[0], left.Parameters[0]).Visit(right.Body);
+        return Expression.Lambda<Func<T, bool>>(Expression.OrElse(left.Body, body), left.Parameters);
+    }
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 
     public async Task<List<UsageRow>> RecentUsageAsync(Guid? teamId, Guid? developerId, int take, CancellationToken cancellationToken)
@@ -175,7 +229,24 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var events = await db.AuditEvents.AsNoTracking().Where(a => a.EntityType == "Team" && a.EntityId == teamId.ToString() && a.Action == "profile.updated")
             .OrderByDescending(a => a.Id).Take(50).ToListAsync(cancellationToken);
-        return events.Select(e => new ProfileChange(e.At, e.Actor, DescribePins(Pins(e.Before), Pins(e.After)))).ToList();
+        return events.Select(e => new ProfileChange(e.At, e.Actor, Describe(e.Before, e.After))).ToList();
+    }
+
+    /// <summary>Pin changes, then the other sections the edit touched by name ("budgets changed"), never "no pin changes"
+    /// for an edit that changed something else.</summary>
+    internal static string Describe(string? before, string? after)
+    {
+        var parts = new List<string>();
+        var pins = DescribePins(Pins(before), Pins(after));
+        if (pins.Length > 0)
+            parts.Add(pins);
+        var changed = AuditDiff.Compare(before, after).Select(c => c.Field.Split('.', '[')[0]).Distinct().ToList();
+        foreach (var (section, label) in new[] { ("budgets", "budgets changed"), ("mcpServers", "MCP grants changed"), ("billing", "billing changed"), ("limits", "rate limits changed") })
+            if (changed.Contains(section))
+                parts.Add(label);
+        if (pins.Length == 0 && changed.Contains("models"))
+            parts.Add("model providers changed");
+        return parts.Count == 0 ? "saved without changes" : string.Join("; ", parts);
     }
 
     private static Dictionary<string, string> Pins(string? json)
@@ -196,6 +267,6 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         parts.AddRange(after.Where(a => !before.ContainsKey(a.Key)).Select(a => $"approved {a.Key} → {a.Value}"));
         parts.AddRange(after.Where(a => before.TryGetValue(a.Key, out var old) && old != a.Value).Select(a => $"{a.Key}: {before[a.Key]} → {a.Value}"));
         parts.AddRange(before.Where(b => !after.ContainsKey(b.Key)).Select(b => $"removed {b.Key}"));
-        return parts.Count == 0 ? "no pin changes" : string.Join("; ", parts);
+        return string.Join("; ", parts);
     }
 }

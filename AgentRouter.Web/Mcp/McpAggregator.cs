@@ -405,7 +405,7 @@ public sealed class McpAggregator(
     }
 
     /// <summary>The answer to request <paramref name="id"/> in a JSON or SSE response, or null.</summary>
-    private static async Task<JsonDocument?> ReadAnswerAsync(HttpResponseMessage response, string id, CancellationToken cancellationToken)
+    internal static async Task<JsonDocument?> ReadAnswerAsync(HttpResponseMessage response, string id, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
             return null;

@@ -9,6 +9,7 @@ public static class McpExtensions
         builder.Services.AddSingleton<McpUpstreamClient>();
         builder.Services.AddSingleton<McpProxy>();
         builder.Services.AddSingleton<McpAggregator>();
+        builder.Services.AddSingleton<McpToolDiscovery>();
         builder.Services.AddSingleton<McpCallRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<McpCallRecorder>());
         return builder;
