@@ -99,12 +99,21 @@ internal sealed class DailyUsageRollupConfiguration : IEntityTypeConfiguration<D
         rollup.Property(r => r.RequestedModel).HasMaxLength(200);
         rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
         rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
-        rollup.Property(r => r.CostUsd).HasPrecision(18, 9);
+        // Whole nano-dollars (the records' precision): the database adds integers natively, where SQLite sums a
+        // decimal through a function call per row, which dominated Overview and Finance at ten million records.
+        rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
         rollup.Ignore(r => r.TotalTokens);
         rollup.Ignore(r => r.Model);
         rollup.HasIndex(r => new { r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
         rollup.HasIndex(r => new { r.TeamId, r.Day });
     }
+}
+
+/// <summary>Money as a whole number of nano-dollars (9 decimals, the precision of a record's cost).</summary>
+internal static class NanoDollars
+{
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<decimal, long> Converter =
+        new(usd => (long)decimal.Round(usd * 1_000_000_000m), nano => nano / 1_000_000_000m);
 }
 
 internal sealed class RollupWatermarkConfiguration : IEntityTypeConfiguration<RollupWatermark>

@@ -126,9 +126,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<long>("CacheWriteTokens")
                         .HasColumnType("INTEGER");
 
-                    b.Property<decimal>("CostUsd")
-                        .HasPrecision(18, 9)
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CostUsd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("CostNanoUsd");
 
                     b.Property<DateOnly>("Day")
                         .HasColumnType("TEXT");

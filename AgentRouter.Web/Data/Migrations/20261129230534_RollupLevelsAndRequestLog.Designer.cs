@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AgentRouter.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261129224134_RollupLevelsAndRequestLog")]
+    [Migration("20261129230534_RollupLevelsAndRequestLog")]
     partial class RollupLevelsAndRequestLog
     {
         /// <inheritdoc />
@@ -129,9 +129,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<long>("CacheWriteTokens")
                         .HasColumnType("INTEGER");
 
-                    b.Property<decimal>("CostUsd")
-                        .HasPrecision(18, 9)
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CostUsd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("CostNanoUsd");
 
                     b.Property<DateOnly>("Day")
                         .HasColumnType("TEXT");

@@ -11,6 +11,10 @@ namespace AgentRouter.Web.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropColumn(
+                name: "MaxOutputTokens",
+                table: "Catalog");
+
             migrationBuilder.CreateTable(
                 name: "LatencyRollupsHourly",
                 columns: table => new
@@ -49,7 +53,7 @@ namespace AgentRouter.Web.Data.Migrations
                     OutputTokens = table.Column<long>(type: "INTEGER", nullable: false),
                     CacheWriteTokens = table.Column<long>(type: "INTEGER", nullable: false),
                     CacheReadTokens = table.Column<long>(type: "INTEGER", nullable: false),
-                    CostUsd = table.Column<decimal>(type: "TEXT", precision: 18, scale: 9, nullable: false)
+                    CostNanoUsd = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -127,6 +131,12 @@ namespace AgentRouter.Web.Data.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_Usage_Status_At",
                 table: "Usage");
+
+            migrationBuilder.AddColumn<int>(
+                name: "MaxOutputTokens",
+                table: "Catalog",
+                type: "INTEGER",
+                nullable: true);
         }
     }
 }
