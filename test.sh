@@ -12,6 +12,15 @@ if [ -z "${AGENTROUTER_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
   fi
 fi
 
+# The Prometheus test validates a real /metrics scrape with promtool (Debian's prometheus package).
+if [ -z "${AGENTROUTER_PROMTOOL:-}" ] && ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  fi
+fi
+
 results="TestResults"
 rm -rf "$results"
 status=0

@@ -1,4 +1,5 @@
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Alerts;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
@@ -6,6 +7,8 @@ using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
@@ -15,12 +18,15 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddData();
 builder.AddGateway();
 builder.AddBudgets();
+builder.AddRateLimits();
+builder.AddTelemetry();
 builder.AddBilling();
 builder.AddBillingReports();
 builder.AddMcp();
 builder.AddJobs();
 builder.AddAdminApi();
 builder.AddConsole();
+builder.AddAlerts();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -36,7 +42,9 @@ app.MapMcp();
 app.MapAdminApi();
 app.MapBillingReports();
 app.MapJobs();
+app.MapAlerts();
 app.MapHealth();
+app.MapTelemetry();
 app.MapConsole();
 
 await app.RunAsync();

@@ -100,6 +100,10 @@ public sealed class FakeProvider : IAsyncDisposable
     /// <summary>When set, every request (still recorded) is answered with this status and body instead.</summary>
     public (int Status, string Body)? Failure { get; set; }
 
+    /// <summary>When set, every request (still recorded) is answered by this instead: for answers at the wire level
+    /// (compressed, cut short, carrying error events or impossible numbers).</summary>
+    public Func<HttpContext, Task>? Respond { get; set; }
+
     /// <summary>When non-null, a streamed answer writes and flushes its first event, then awaits this task
     /// (or the client going away) before writing the rest.</summary>
     public Task? HoldAfterFirstEvent { get; set; }
@@ -133,6 +137,11 @@ public sealed class FakeProvider : IAsyncDisposable
         var path = request.Path.Value ?? "";
         lock (_requests) _requests.Add(new(request.Method, path, request.QueryString.Value ?? "", headers, body));
 
+        if (Respond is { } respond)
+        {
+            await respond(ctx);
+            return;
+        }
         if (Failure is { } failure)
         {
             var isJson = failure.Body.TrimStart() is ['{' or '[', ..];

@@ -44,6 +44,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         var developerId = await admin.CreateDeveloperAsync(teamId);
         var (keyId, key) = await admin.CreateKeyAsync(teamId, developerId);
         Fake(kind).Failure = null;
+        Fake(kind).Respond = null;
         Fake(kind).HoldAfterFirstEvent = null;
         Fake(kind).BreakMidStream = false;
         return new Scenario(admin, Router.Gateway(), Fake(kind), providerId, providerKey, teamId, slug, developerId, keyId, key, publicName, upstreamModel);

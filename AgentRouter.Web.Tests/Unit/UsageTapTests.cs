@@ -37,11 +37,11 @@ public sealed class UsageTapTests
         foreach (var chunk in writes)
             await tap.WriteAsync(chunk, Ct);
         await tap.CompleteAsync(Ct);
-        return (client.ToArray(), new Outcome(tap.Usage, tap.IsEventStream, tap.FirstByteTimestamp));
+        return (client.ToArray(), new Outcome(tap.Usage, tap.IsEventStream, tap.FirstByteTimestamp, tap.Problem));
     }
 
     /// <summary>What a tap reported (a copy: the tap is a Stream, hence marshal-by-reference).</summary>
-    private sealed record Outcome(TokenUsage Usage, bool IsEventStream, long FirstByteTimestamp);
+    private sealed record Outcome(TokenUsage Usage, bool IsEventStream, long FirstByteTimestamp, string? Problem);
 
     // ---- Server-sent events, passed through -------------------------------------------------------------
 
@@ -518,7 +518,7 @@ public sealed class UsageTapTests
     [Theory]
     [InlineData(Json)]
     [InlineData(EventStream)]
-    public async Task GzipEncodedAnswer_IsPassedThroughUntouchedAndNotParsed(string contentType)
+    public async Task CompressedAnswer_IsPassedThroughUntouchedAndDecodedForTheTap(string contentType)
     {
         var plain = contentType == Json ? AnthropicMessageJson : AnthropicStream();
         var input = Gzip(Utf8(plain));
@@ -526,9 +526,69 @@ public sealed class UsageTapTests
         var (output, tap) = await PumpAsync(input, 64, contentType, ApiDialect.Anthropic, withhold: true, contentEncoding: "gzip");
 
         Assert.Equal(input, output);
-        Assert.False(tap.IsEventStream);
-        Assert.False(tap.Usage.Reported);
+        Assert.True(tap.Usage.Reported);
+        Assert.Equal(contentType == Json ? 2095 : 472, tap.Usage.Input);
+        Assert.Null(tap.Problem);
         Assert.NotEqual(0, tap.FirstByteTimestamp);
+    }
+
+    [Theory]
+    [InlineData("zstd")]
+    [InlineData("gzip")]
+    public async Task UndecodableAnswer_IsPassedThroughAndFlagged(string encoding)
+    {
+        // An encoding .NET cannot decode, and bytes that claim gzip but are not.
+        var input = Utf8(AnthropicMessageJson);
+
+        var (output, tap) = await PumpAsync(input, 64, Json, ApiDialect.Anthropic, contentEncoding: encoding);
+
+        Assert.Equal(input, output);
+        Assert.False(tap.Usage.Reported);
+        Assert.Equal(UsageErrors.UsageUndecodable, tap.Problem);
+    }
+
+    // ---- Answers whose usage is not exact ----------------------------------------------------------------
+
+    public static TheoryData<string, string, ApiDialect, string?> Problems() => new()
+    {
+        { "complete Anthropic stream", AnthropicStream(), ApiDialect.Anthropic, null },
+        { "complete OpenAI stream", OpenAIStream(), ApiDialect.OpenAI, null },
+        { "complete Gemini stream", GeminiSseStream(), ApiDialect.Gemini, null },
+        { "Anthropic stream cut before message_stop", AnthropicStream()[..AnthropicStream().IndexOf("event: message_delta", StringComparison.Ordinal)], ApiDialect.Anthropic, UsageErrors.StreamTruncated },
+        { "OpenAI stream cut before [DONE]", OpenAIStream()[..OpenAIStream().IndexOf("data: [DONE]", StringComparison.Ordinal)], ApiDialect.OpenAI, UsageErrors.StreamTruncated },
+        { "Gemini stream cut before finishReason", Sse("\r\n", ["data: " + GeminiFirstChunk]), ApiDialect.Gemini, UsageErrors.StreamTruncated },
+        { "Anthropic error event mid-stream", AnthropicStream().Replace("event: message_stop", "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\nevent: message_stop"), ApiDialect.Anthropic, UsageErrors.UpstreamStreamError },
+        { "OpenAI error chunk mid-stream", OpenAIStream().Replace("data: [DONE]", "data: {\"error\":{\"message\":\"server error\",\"type\":\"server_error\"}}\n\ndata: [DONE]"), ApiDialect.OpenAI, UsageErrors.UpstreamStreamError },
+        { "Gemini error chunk mid-stream", Sse("\r\n", ["data: " + GeminiFirstChunk], ["data: {\"error\":{\"code\":500,\"message\":\"Internal\",\"status\":\"INTERNAL\"}}"]), ApiDialect.Gemini, UsageErrors.UpstreamStreamError },
+        { "OpenAI stream without a usage chunk", OpenAIStream(withUsageChunk: false), ApiDialect.OpenAI, UsageErrors.UsageMissing },
+    };
+
+    [Theory]
+    [MemberData(nameof(Problems))]
+    public async Task Stream_ProblemIsNamed(string what, string stream, ApiDialect dialect, string? problem)
+    {
+        var (_, tap) = await PumpAsync(Utf8(stream), 50, EventStream, dialect);
+
+        Assert.True(tap.Problem == problem, $"{what}: expected {problem ?? "none"}, got {tap.Problem ?? "none"}");
+    }
+
+    [Theory]
+    [InlineData("""{"id":"msg_1","type":"message","content":[]}""", "usage_missing")]
+    [InlineData("""{"id":"msg_1","type":"message","usage":{"input_tokens":5,"output_tokens":""", "usage_unparseable")]
+    [InlineData("""not json at all""", "usage_unparseable")]
+    public async Task JsonAnswer_WithoutReadableUsage_IsNamed(string body, string problem)
+    {
+        var (_, tap) = await PumpAsync(Utf8(body), 64, Json, ApiDialect.Anthropic);
+
+        Assert.Equal(problem, tap.Problem);
+    }
+
+    [Fact]
+    public async Task NonJsonNonStreamAnswer_HasNoUsage()
+    {
+        var (_, tap) = await PumpAsync(Utf8("hello"), 64, "text/plain", ApiDialect.Anthropic);
+
+        Assert.Equal(UsageErrors.UsageMissing, tap.Problem);
     }
 
     [Fact]

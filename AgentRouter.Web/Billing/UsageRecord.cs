@@ -48,8 +48,12 @@ public sealed class UsageRecord
     public int? TimeToFirstByteMs { get; set; }
     public bool Streamed { get; set; }
 
-    /// <summary>What went wrong, when something did (client disconnected, upstream failed part-way, …).</summary>
+    /// <summary>What went wrong, when something did: one of <see cref="Gateway.UsageErrors"/>.</summary>
     public string? Error { get; set; }
+
+    /// <summary>The token counts are the gateway's estimate, not the provider's report: the answer succeeded but its
+    /// usage could not be read exactly (see <see cref="Error"/>). Budgets are charged the estimate.</summary>
+    public bool UsageEstimated { get; set; }
 
     public long TotalTokens => InputTokens + OutputTokens + CacheWriteTokens + CacheReadTokens;
 }

@@ -1,4 +1,5 @@
 using AgentRouter.Web.Data;
+using AgentRouter.Web.Telemetry;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -9,12 +10,15 @@ namespace AgentRouter.Web.Billing;
 
 /// <summary>Pipeline step 7: takes usage records off the request path and writes them to the store in batches
 /// (bounded queue, retried batches, drained on shutdown: see <see cref="BatchedWriter{T}"/>).</summary>
-public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeProvider clock, ILogger<UsageRecorder> logger)
+/// <param name="telemetry">Completes each request's span and metrics from its finished record (absent in unit tests).</param>
+public sealed class UsageRecorder(IDbContextFactory<AppDbContext> factory, TimeProvider clock, ILogger<UsageRecorder> logger, GatewayTelemetry? telemetry = null)
     : BatchedWriter<UsageRecord>(clock, logger)
 {
     private UsageInsert? _insert;
 
     protected override string What => "usage records";
+
+    protected override void OnRecording(UsageRecord record) => telemetry?.Completed(record);
 
     protected override async Task PersistAsync(List<UsageRecord> batch)
     {

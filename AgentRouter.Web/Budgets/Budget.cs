@@ -16,6 +16,9 @@ public sealed class Budget
     public decimal? Usd { get; set; }
     public BudgetCadence Cadence { get; set; }
     public BudgetMode Mode { get; set; }
+
+    /// <summary>Percentages of the limit at which the team's alert channels are told, once per window (null: none).</summary>
+    public List<int>? AlertAt { get; set; }
 }
 
 public enum BudgetScope { Team, Developer }
@@ -32,5 +35,6 @@ internal sealed class BudgetConfiguration : IEntityTypeConfiguration<Budget>
         budget.Property(b => b.Cadence).HasConversion<string>().HasMaxLength(16);
         budget.Property(b => b.Mode).HasConversion<string>().HasMaxLength(16);
         budget.Property(b => b.Usd).HasPrecision(18, 6);
+        budget.PrimitiveCollection(b => b.AlertAt);
     }
 }

@@ -35,6 +35,7 @@ public static class ConsoleExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        builder.AddSingleSignOn();
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
             cookie.Cookie.Name = "agentrouter.auth";

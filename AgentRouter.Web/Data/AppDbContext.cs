@@ -1,4 +1,5 @@
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Alerts;
 using AgentRouter.Web.Audit;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Budgets;
@@ -6,6 +7,7 @@ using AgentRouter.Web.Keys;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Teams;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -40,6 +42,13 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<McpCallRecord> McpCalls => Set<McpCallRecord>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AdminApiToken> AdminApiTokens => Set<AdminApiToken>();
+    public DbSet<AlertChannel> AlertChannels => Set<AlertChannel>();
+    public DbSet<AlertFiring> AlertFirings => Set<AlertFiring>();
+    public DbSet<AlertDelivery> AlertDeliveries => Set<AlertDelivery>();
+    public DbSet<AlertDeliveryAttempt> AlertDeliveryAttempts => Set<AlertDeliveryAttempt>();
+    public DbSet<ConsoleNotification> Notifications => Set<ConsoleNotification>();
+    public DbSet<ConsoleNotificationRead> NotificationReads => Set<ConsoleNotificationRead>();
+    public DbSet<RateLimit> RateLimits => Set<RateLimit>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

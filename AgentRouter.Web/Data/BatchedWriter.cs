@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
+using AgentRouter.Web.Telemetry;
 
 namespace AgentRouter.Web.Data;
 
@@ -16,6 +19,7 @@ public abstract class BatchedWriter<T>(TimeProvider clock, ILogger logger) : IHo
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private Task? _writer;
+    private IDisposable? _depthGauge;
 
     /// <summary>Raised after a batch is committed (live views; tests that wait for a record).</summary>
     public event Action<IReadOnlyList<T>>? Persisted;
@@ -26,11 +30,21 @@ public abstract class BatchedWriter<T>(TimeProvider clock, ILogger logger) : IHo
     /// <summary>Writes one batch, all or nothing: a retry must not write any record twice.</summary>
     protected abstract Task PersistAsync(List<T> batch);
 
-    public ValueTask RecordAsync(T record) =>
-        _queue.Writer.TryWrite(record) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(record);
+    public ValueTask RecordAsync(T record)
+    {
+        OnRecording(record);
+        return _queue.Writer.TryWrite(record) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(record);
+    }
+
+    /// <summary>Sees each record as it is accepted, on the caller's flow (telemetry).</summary>
+    protected virtual void OnRecording(T record)
+    {
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        var writer = new KeyValuePair<string, object?>("agentrouter.writer", What);
+        _depthGauge = RouterTelemetry.WriterQueueDepth.Observe(() => [new Measurement<long>(_queue.Reader.Count, writer)]);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -41,6 +55,7 @@ public abstract class BatchedWriter<T>(TimeProvider clock, ILogger logger) : IHo
         _queue.Writer.TryComplete();
         if (_writer is not null)
             await _writer.WaitAsync(cancellationToken);
+        _depthGauge?.Dispose();
     }
 
     private async Task WriteLoopAsync()
@@ -58,9 +73,11 @@ public abstract class BatchedWriter<T>(TimeProvider clock, ILogger logger) : IHo
     {
         for (var attempt = 1; ; attempt++)
         {
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await PersistAsync(batch);
+                RouterTelemetry.WriterBatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("agentrouter.writer", What));
             }
             catch (Exception ex) when (attempt < Attempts)
             {

@@ -8,20 +8,24 @@ public enum ApiDialect { Anthropic, OpenAI, Gemini }
 /// <summary>One gateway operation: its dialect, what it is recorded as, and where it goes upstream.</summary>
 public sealed class ApiSurface
 {
-    public static readonly ApiSurface AnthropicMessages = new(ApiDialect.Anthropic, "anthropic.messages", "/v1/messages", hasModelInBody: true);
-    public static readonly ApiSurface AnthropicCountTokens = new(ApiDialect.Anthropic, "anthropic.count_tokens", "/v1/messages/count_tokens", hasModelInBody: true);
-    public static readonly ApiSurface OpenAIChat = new(ApiDialect.OpenAI, "openai.chat", "/chat/completions", hasModelInBody: true);
-    public static readonly ApiSurface GeminiGenerate = new(ApiDialect.Gemini, "gemini.generate", "generateContent", hasModelInBody: false);
-    public static readonly ApiSurface GeminiStream = new(ApiDialect.Gemini, "gemini.stream", "streamGenerateContent", hasModelInBody: false);
-    public static readonly ApiSurface GeminiCountTokens = new(ApiDialect.Gemini, "gemini.count_tokens", "countTokens", hasModelInBody: false);
+    public static readonly ApiSurface AnthropicMessages = new(ApiDialect.Anthropic, "anthropic.messages", "/v1/messages", hasModelInBody: true, RequestSchema.Anthropic);
+    public static readonly ApiSurface AnthropicCountTokens = new(ApiDialect.Anthropic, "anthropic.count_tokens", "/v1/messages/count_tokens", hasModelInBody: true, RequestSchema.Anthropic);
+    public static readonly ApiSurface OpenAIChat = new(ApiDialect.OpenAI, "openai.chat", "/chat/completions", hasModelInBody: true, RequestSchema.OpenAIChat);
+    public static readonly ApiSurface GeminiGenerate = new(ApiDialect.Gemini, "gemini.generate", "generateContent", hasModelInBody: false, RequestSchema.Gemini);
+    public static readonly ApiSurface GeminiStream = new(ApiDialect.Gemini, "gemini.stream", "streamGenerateContent", hasModelInBody: false, RequestSchema.Gemini);
+    public static readonly ApiSurface GeminiCountTokens = new(ApiDialect.Gemini, "gemini.count_tokens", "countTokens", hasModelInBody: false, RequestSchema.Gemini);
 
-    private ApiSurface(ApiDialect dialect, string name, string upstreamPath, bool hasModelInBody)
+    private ApiSurface(ApiDialect dialect, string name, string upstreamPath, bool hasModelInBody, RequestSchema schema)
     {
         Dialect = dialect;
         Name = name;
         UpstreamPath = upstreamPath;
         HasModelInBody = hasModelInBody;
+        Schema = schema;
     }
+
+    /// <summary>The body fields the gateway reads for this surface.</summary>
+    public RequestSchema Schema { get; }
 
     public ApiDialect Dialect { get; }
 

@@ -11,6 +11,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
     public static GatewayError NotFound(string message) => new(StatusCodes.Status404NotFound, ErrorKind.NotFound, message);
     public static GatewayError TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, ErrorKind.TooLarge, $"Request body exceeds the gateway's limit of {limit} bytes.");
     public static GatewayError BudgetExceeded(string message) => new(StatusCodes.Status429TooManyRequests, ErrorKind.RateLimit, message);
+    public static GatewayError RateLimited(string message) => new(StatusCodes.Status429TooManyRequests, ErrorKind.RateLimited, message);
     public static GatewayError BadGateway(string message) => new(StatusCodes.Status502BadGateway, ErrorKind.Upstream, message);
     public static GatewayError GatewayTimeout(string message) => new(StatusCodes.Status504GatewayTimeout, ErrorKind.Upstream, message);
 
@@ -66,7 +67,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.Permission => "permission_error",
         ErrorKind.NotFound => "not_found_error",
         ErrorKind.TooLarge => "request_too_large",
-        ErrorKind.RateLimit => "rate_limit_error",
+        ErrorKind.RateLimit or ErrorKind.RateLimited => "rate_limit_error",
         ErrorKind.Upstream => "api_error",
         _ => "invalid_request_error",
     };
@@ -74,7 +75,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
     private string OpenAIType => Kind switch
     {
         ErrorKind.Permission => "permission_error",
-        ErrorKind.RateLimit => "rate_limit_error",
+        ErrorKind.RateLimit or ErrorKind.RateLimited => "rate_limit_error",
         ErrorKind.Upstream => "api_error",
         _ => "invalid_request_error",
     };
@@ -86,6 +87,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.NotFound => "not_found",
         ErrorKind.TooLarge => "request_too_large",
         ErrorKind.RateLimit => "budget_exceeded",
+        ErrorKind.RateLimited => "rate_limit_exceeded",
         ErrorKind.Upstream => "upstream_error",
         _ => "invalid_request",
     };
@@ -95,10 +97,11 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
         ErrorKind.Authentication => "UNAUTHENTICATED",
         ErrorKind.Permission => "PERMISSION_DENIED",
         ErrorKind.NotFound => "NOT_FOUND",
-        ErrorKind.RateLimit => "RESOURCE_EXHAUSTED",
+        ErrorKind.RateLimit or ErrorKind.RateLimited => "RESOURCE_EXHAUSTED",
         ErrorKind.Upstream => Status == StatusCodes.Status504GatewayTimeout ? "DEADLINE_EXCEEDED" : "UNAVAILABLE",
         _ => "INVALID_ARGUMENT",
     };
 }
 
-public enum ErrorKind { InvalidRequest, Authentication, Permission, NotFound, TooLarge, RateLimit, Upstream }
+/// <summary>RateLimit is a spent budget; RateLimited a per-minute or concurrency limit.</summary>
+public enum ErrorKind { InvalidRequest, Authentication, Permission, NotFound, TooLarge, RateLimit, Upstream, RateLimited }

@@ -4,6 +4,8 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Billing;
+using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -17,6 +19,7 @@ public sealed class GatewayHandler(
     UpstreamClients clients,
     UsageRecorder recorder,
     BudgetLedger budgets,
+    RateLimiter rateLimits,
     IOptions<GatewayOptions> options,
     IOptions<BudgetOptions> budgetOptions,
     TimeProvider clock)
@@ -27,12 +30,16 @@ public sealed class GatewayHandler(
     /// <summary>Recorded when a client closed its connection before an answer could start (nginx's convention).</summary>
     private const int StatusCodeClientClosedRequest = 499;
 
+    /// <summary>The most tokens any answer is believed when the catalog does not give the model's context window.</summary>
+    private const long UnknownContextWindow = 10_000_000;
+
     private readonly ForwarderRequestConfig _forwarding = new() { ActivityTimeout = options.Value.UpstreamIdleTimeout };
 
     /// <param name="pathModel">The model named in the path (Gemini), else null: the body names it.</param>
     public async Task HandleAsync(HttpContext context, ApiSurface surface, string? pathModel)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = RouterTelemetry.StartRequest(surface);
         var requestId = NewRequestId();
         context.TraceIdentifier = requestId;
         context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
@@ -64,13 +71,16 @@ public sealed class GatewayHandler(
         catch (Exception ex) when (ex is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
             // The client went away (e.g. while sending its body): nothing to answer, but the attempt is recorded.
-            call.Error = "client_disconnected";
+            call.Error = UsageErrors.ClientDisconnected;
             if (!context.Response.HasStarted)
                 context.Response.StatusCode = StatusCodeClientClosedRequest;
         }
         catch
         {
-            call.Error = "gateway_error";
+            call.Error = UsageErrors.GatewayError;
+            // The exception handler answers 500 once this returns; record what the caller will see.
+            if (!context.Response.HasStarted)
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             throw;
         }
         finally
@@ -86,21 +96,28 @@ public sealed class GatewayHandler(
         var (body, tooLarge) = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
-            await Refuse(context, surface, call, tooLarge!, "request_too_large");
+            await Refuse(context, surface, call, tooLarge!, UsageErrors.RequestTooLarge);
             return;
         }
         using var _ = body;
 
-        if ((surface.HasModelInBody ? body.Inspect() : body.Validate()) is { } invalid)
+        // One strict reading: what the gateway decides on is what the provider will read.
+        if (body.Inspect(surface.Schema) is { } invalid)
         {
-            await Refuse(context, surface, call, invalid, "invalid_request");
+            await Refuse(context, surface, call, invalid, UsageErrors.InvalidRequest);
             return;
         }
         var requested = surface.HasModelInBody ? body.Model : pathModel;
         call.RequestedModel = Truncate(requested, 200);
         if (string.IsNullOrWhiteSpace(requested))
         {
-            await Refuse(context, surface, call, GatewayError.InvalidRequest("The request must name a model (the \"model\" field)."), "invalid_request");
+            await Refuse(context, surface, call, GatewayError.InvalidRequest("The request must name a model (the \"model\" field)."), UsageErrors.InvalidRequest);
+            return;
+        }
+        if (!surface.HasModelInBody && body.Model is { } bodyModel && bodyModel != requested && bodyModel != "models/" + requested)
+        {
+            await Refuse(context, surface, call, GatewayError.InvalidRequest(
+                $"The body names model '{bodyModel}' but the path names '{requested}'. Name the model in the path only."), UsageErrors.InvalidRequest);
             return;
         }
 
@@ -108,36 +125,45 @@ public sealed class GatewayHandler(
         var route = grant.Team.Resolve(requested);
         if (route is null)
         {
-            await Refuse(context, surface, call, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), "model_not_approved");
+            await Refuse(context, surface, call, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), UsageErrors.ModelNotApproved);
             return;
         }
         if (!surface.IsServedBy(route.Account.Kind))
         {
             await Refuse(context, surface, call, GatewayError.InvalidRequest(
-                $"Model '{requested}' is served through the {route.Account.Kind} API; call it with that API's SDK or endpoint."), "wrong_api");
+                $"Model '{requested}' is served through the {route.Account.Kind} API; call it with that API's SDK or endpoint."), UsageErrors.WrongApi);
             return;
         }
         call.UpstreamModel = route.UpstreamModel;
         call.ProviderAccountId = route.Account.Id;
+        if (body.OutputLimit > route.Limits?.MaxOutputTokens)
+        {
+            await Refuse(context, surface, call, GatewayError.InvalidRequest(
+                $"\"{body.OutputLimitField}\" is {body.OutputLimit}, more than the {route.Limits.MaxOutputTokens} output tokens '{requested}' can produce."), UsageErrors.InvalidRequest);
+            return;
+        }
 
         // Billing: the organisation's account, or the developer's own Claude subscription (passthrough).
         var passthroughToken = KeyIdentifier.PassthroughToken(context.Request);
         if (BillingRefusal(grant.Team, route, passthroughToken) is { } billingRefusal)
         {
-            await Refuse(context, surface, call, billingRefusal, "billing_mode");
+            await Refuse(context, surface, call, billingRefusal, UsageErrors.BillingMode);
             return;
         }
         var passthrough = passthroughToken is not null;
         call.Billing = passthrough ? UsageBilling.Passthrough : UsageBilling.Central;
 
         // Step 4: admit against the team's budgets, reserving an estimate until the answer's real usage is known.
+        var estimate = Estimate(body, route);
+        var budgetSpan = RouterTelemetry.StartBudgetAdmission();
         var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
-            ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, EstimateTokens(body), EstimateUsd(body, route))
+            ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.Cost(estimate) ?? 0m)
             : Admission.Unlimited;
+        RouterTelemetry.EndBudgetAdmission(budgetSpan, admission);
         if (admission.Refusal is { } refusal)
         {
             context.Response.Headers.RetryAfter = refusal.Window.SecondsUntilReset(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
-            await Refuse(context, surface, call, GatewayError.BudgetExceeded(refusal.Message(budgets.Zone)), "budget_exceeded");
+            await Refuse(context, surface, call, GatewayError.BudgetExceeded(refusal.Message(budgets.Zone)), UsageErrors.BudgetExceeded);
             return;
         }
         call.OverBudget = admission.OverBudget;
@@ -145,25 +171,34 @@ public sealed class GatewayHandler(
             context.Response.Headers[RemainingTokensHeader] = remainingTokens.ToString(CultureInfo.InvariantCulture);
         if (admission.RemainingUsd is { } remainingUsd)
             context.Response.Headers[RemainingUsdHeader] = remainingUsd.ToString("0.######", CultureInfo.InvariantCulture);
+        var limits = await rateLimits.AdmitAsync(context, surface.Dialect, grant, surface.IsBilled ? estimate.Total : 0);
+        if (limits.Refusal is { } limited)
+        {
+            budgets.Settle(admission, 0, 0);
+            await Refuse(context, surface, call, limited, UsageErrors.RateLimited);
+            return;
+        }
 
         TokenUsage usage = default;
         try
         {
-            usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken);
+            usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken, estimate);
         }
         finally
         {
             budgets.Settle(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
+            await rateLimits.SettleAsync(limits, surface.IsBilled ? usage : default);
         }
     }
 
-    private async Task<TokenUsage> ForwardAndObserveAsync(HttpContext context, ApiSurface surface, ModelRoute route, RequestBody body, UsageRecord call, long started, string? passthroughToken)
+    private async Task<TokenUsage> ForwardAndObserveAsync(HttpContext context, ApiSurface surface, ModelRoute route, RequestBody body, UsageRecord call, long started,
+        string? passthroughToken, TokenUsage estimate)
     {
-        // Step 5: forward. OpenAI only reports usage on streams when asked; ask, and hide the answer from a
-        // client that did not.
+        // Step 5: forward. OpenAI only reports usage on streams when asked: the gateway always asks, and hides the
+        // answer from a client that did not.
         var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
         var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
-        body.Rewrite(surface.HasModelInBody ? route.UpstreamModel : null, askForStreamUsage);
+        body.Rewrite(UpstreamModelInBody(surface, body, route), askForStreamUsage);
         context.Request.Body = body.AsStream();
         context.Request.ContentLength = body.Length;
         context.Request.Headers.TransferEncoding = default;
@@ -172,11 +207,13 @@ public sealed class GatewayHandler(
         var tap = new UsageTap(clientBody, context.Response, surface.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
         ForwarderError error;
+        var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, ForwardedHeaders.FilterQuery(context.Request.QueryString));
+        var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
         try
         {
-            var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, WithoutKey(context.Request.QueryString, context.Request.Query));
-            var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
+            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
             error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
+            RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
         }
         finally
         {
@@ -196,8 +233,23 @@ public sealed class GatewayHandler(
         call.Streamed = tap.IsEventStream || surface == ApiSurface.GeminiStream;
         if (tap.FirstByteTimestamp != 0)
             call.TimeToFirstByteMs = (int)Stopwatch.GetElapsedTime(started, tap.FirstByteTimestamp).TotalMilliseconds;
+        if (error != ForwarderError.None)
+            call.Error = Describe(error);
         if (surface.IsBilled)
         {
+            // A successful answer is paid for: when its usage cannot be read exactly (cut short, an error event, no
+            // usage, unreadable, or impossible numbers), the gateway's estimate is recorded, flagged, and charged.
+            if (transformer.UpstreamStatus is >= 200 and < 300)
+            {
+                var plausible = IsPlausible(usage, route, estimate);
+                var problem = call.Error ?? tap.Problem ?? (plausible ? null : UsageErrors.UsageImplausible);
+                if (problem is not null)
+                {
+                    call.Error = problem;
+                    call.UsageEstimated = true;
+                    usage = Estimated(plausible ? usage : default, estimate);
+                }
+            }
             call.InputTokens = usage.Input;
             call.OutputTokens = usage.Output;
             call.CacheWriteTokens = usage.CacheWrite;
@@ -207,12 +259,17 @@ public sealed class GatewayHandler(
             call.CostUsd = route.Price?.Cost(usage) ?? 0m;
         }
         if (error != ForwarderError.None)
-        {
-            call.Error = Describe(error);
             await UpstreamFailure(error).WriteAsync(context, surface.Dialect);
-        }
         return usage;
     }
+
+    /// <summary>The model id to write into the body: the pinned one, where the body names the model (for Gemini, whose
+    /// path names it, only when the body repeats it, in the same form).</summary>
+    private static string? UpstreamModelInBody(ApiSurface surface, RequestBody body, ModelRoute route) =>
+        surface.HasModelInBody ? route.UpstreamModel
+        : body.Model is null ? null
+        : body.Model.StartsWith("models/", StringComparison.Ordinal) ? "models/" + route.UpstreamModel
+        : route.UpstreamModel;
 
     /// <summary>Whether the team's billing mode allows how this request wants to be paid for. A subscription
     /// token is only ever sent to an Anthropic account.</summary>
@@ -228,11 +285,31 @@ public sealed class GatewayHandler(
             _ => null,
         };
 
-    /// <summary>A deliberately high estimate: a token is rarely fewer than 4 bytes of JSON, and the answer may use all of max_tokens.</summary>
-    private long EstimateTokens(RequestBody body) => body.Length / 4 + (body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens);
+    /// <summary>A deliberately high estimate: a token is rarely fewer than 4 bytes of JSON, and the answer may use its
+    /// whole output limit (the request's own, else the model's maximum), once per answer asked for.</summary>
+    private TokenUsage Estimate(RequestBody body, ModelRoute route) => new()
+    {
+        Input = body.Length / 4,
+        Output = (body.OutputLimit ?? route.Limits?.MaxOutputTokens ?? budgetOptions.Value.DefaultMaxTokens) * (long)body.Choices,
+    };
 
-    private decimal EstimateUsd(RequestBody body, ModelRoute route) =>
-        route.Price?.Cost(new TokenUsage { Input = body.Length / 4, Output = body.MaxTokens ?? budgetOptions.Value.DefaultMaxTokens }) ?? 0m;
+    /// <summary>Whether reported usage could be true: no negative count, and no more tokens than the model's context
+    /// window plus the output the request allowed.</summary>
+    private static bool IsPlausible(in TokenUsage usage, ModelRoute route, in TokenUsage estimate) =>
+        usage.Input >= 0 && usage.Output >= 0 && usage.CacheWrite >= 0 && usage.CacheRead >= 0 && usage.Reasoning >= 0 &&
+        usage.Reasoning <= usage.Output &&
+        usage.Total <= (route.Limits?.ContextWindow ?? UnknownContextWindow) + estimate.Output;
+
+    /// <summary>What is charged when the answer's usage is not known exactly: what the provider did report, with the
+    /// estimate's input where it reported none and at least the estimate's output.</summary>
+    private static TokenUsage Estimated(TokenUsage reported, in TokenUsage estimate)
+    {
+        if (reported.Input + reported.CacheRead + reported.CacheWrite == 0)
+            reported.Input = estimate.Input;
+        reported.Output = Math.Max(reported.Output, estimate.Output);
+        reported.Reported = false;
+        return reported;
+    }
 
     private static Task Refuse(HttpContext context, ApiSurface surface, UsageRecord call, GatewayError error, string code)
     {
@@ -257,16 +334,11 @@ public sealed class GatewayHandler(
     private static string Describe(ForwarderError error) => error switch
     {
         ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.RequestCanceled
-            or ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled => "client_disconnected",
-        ForwarderError.ResponseBodyDestination => "upstream_failed_mid_response",
-        ForwarderError.RequestTimedOut => "upstream_timeout",
-        _ => "upstream_unreachable",
+            or ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled => UsageErrors.ClientDisconnected,
+        ForwarderError.ResponseBodyDestination => UsageErrors.UpstreamFailedMidResponse,
+        ForwarderError.RequestTimedOut => UsageErrors.UpstreamTimeout,
+        _ => UsageErrors.UpstreamUnreachable,
     };
-
-    /// <summary>The query string minus <c>key</c> (a Gemini-style credential that must never travel upstream).</summary>
-    private static QueryString WithoutKey(QueryString original, IQueryCollection query) =>
-        !query.ContainsKey("key") ? original
-            : QueryString.Create(query.Where(p => p.Key != "key").SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
 
     private static string NewRequestId() => "req_" + Guid.CreateVersion7().ToString("N");
 

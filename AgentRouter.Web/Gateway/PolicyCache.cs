@@ -4,6 +4,7 @@ using AgentRouter.Web.Keys;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Teams;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -45,8 +46,9 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
     private async Task<PolicySnapshot> BuildAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var prices = await db.Catalog.AsNoTracking().ToDictionaryAsync(
-            c => c.Model, c => new ModelPrice(c.InputPerMTok, c.OutputPerMTok, c.CacheWritePerMTok, c.CacheReadPerMTok), cancellationToken);
+        var catalog = await db.Catalog.AsNoTracking().ToDictionaryAsync(c => c.Model, cancellationToken);
+        var prices = catalog.ToDictionary(c => c.Key, c => new ModelPrice(c.Value.InputPerMTok, c.Value.OutputPerMTok, c.Value.CacheWritePerMTok, c.Value.CacheReadPerMTok));
+        var limits = catalog.ToDictionary(c => c.Key, c => new ModelLimits(c.Value.ContextWindow, c.Value.MaxOutputTokens));
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
             a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
@@ -55,15 +57,17 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
             s => new McpUpstream(s.Id, s.Name, s.Url, s.AuthKind, s.AuthHeader, s.SecretCipher is null ? null : secrets.Unprotect(s.SecretCipher)));
         var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models)
             .Include(t => t.Profile).ThenInclude(p => p.McpGrants)
-            .Include(t => t.Profile).ThenInclude(p => p.Budgets).AsSplitQuery().ToListAsync(cancellationToken);
+            .Include(t => t.Profile).ThenInclude(p => p.Budgets)
+            .Include(t => t.Profile).ThenInclude(p => p.Limits).AsSplitQuery().ToListAsync(cancellationToken);
         var teamPolicies = teams.ToDictionary(t => t.Id, t => new TeamPolicy(
             t.Id, t.Slug, t.Profile.BillingMode,
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
-                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel)))
+                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel), limits.GetValueOrDefault(m.UpstreamModel)))
                 .ToList(),
             t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools)),
             t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),
-            t.Profile.PassthroughCountsAgainstBudget));
+            t.Profile.PassthroughCountsAgainstBudget,
+            t.Profile.Limits.Select(l => new RateLimitPolicy(l.Scope, l.RequestsPerMinute, l.TokensPerMinute, l.Concurrent)).ToList()));
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(cancellationToken);
         var grants = keys.Select(k => new KeyGrant(k.Id, k.Hash, teamPolicies[k.TeamId], k.DeveloperId, k.ServiceAgent, k.ExpiresAt));
         return new PolicySnapshot(grants, teamPolicies.Values, mcpServers.Values);
@@ -76,7 +80,7 @@ internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveC
 {
     private static readonly HashSet<Type> PolicyTypes =
         [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey),
-         typeof(Budget), typeof(McpServer), typeof(McpGrant)];
+         typeof(Budget), typeof(McpServer), typeof(McpGrant), typeof(RateLimit)];
 
     // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> _pending = [];

@@ -3,6 +3,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.RateLimits;
 
 namespace AgentRouter.Web.Gateway;
 
@@ -37,7 +38,8 @@ public sealed record KeyGrant(Guid KeyId, string Hash, TeamPolicy Team, Guid? De
 
 /// <summary>A team's access profile, resolved: public model names to routes, budgets, granted MCP servers by name.</summary>
 public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IReadOnlyList<ModelRoute> models,
-    IEnumerable<McpServerGrant>? mcpServers = null, IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false)
+    IEnumerable<McpServerGrant>? mcpServers = null, IReadOnlyList<BudgetPolicy>? budgets = null, bool passthroughCountsAgainstBudget = false,
+    IReadOnlyList<RateLimitPolicy>? limits = null)
 {
     private readonly FrozenDictionary<string, ModelRoute> _byName = models.ToFrozenDictionary(m => m.PublicName, StringComparer.Ordinal);
 
@@ -52,6 +54,9 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     public IReadOnlyList<BudgetPolicy> Budgets { get; } = budgets ?? [];
     public bool PassthroughCountsAgainstBudget { get; } = passthroughCountsAgainstBudget;
 
+    /// <summary>Rate limits per key, developer or team; empty when none.</summary>
+    public IReadOnlyList<RateLimitPolicy> Limits { get; } = limits ?? [];
+
     /// <summary>The MCP servers the profile grants, by server name; absent means denied.</summary>
     public FrozenDictionary<string, McpServerGrant> McpServers { get; } =
         (mcpServers ?? []).ToFrozenDictionary(g => g.Server.Name, StringComparer.Ordinal);
@@ -64,8 +69,11 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     }
 }
 
-/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price.</summary>
-public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, ModelPrice? Price);
+/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price and limits.</summary>
+public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, ModelPrice? Price, ModelLimits? Limits = null);
+
+/// <summary>What the catalog says the model can take and produce, when it says.</summary>
+public sealed record ModelLimits(int? ContextWindow, int? MaxOutputTokens);
 
 /// <summary>A provider account as the gateway uses it. Holds the decrypted credential, so it never prints it.</summary>
 public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, string baseUrl, string? credential)

@@ -6,10 +6,21 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace AgentRouter.Web.Gateway;
 
-/// <summary>A request body read into a pooled buffer, with the top-level facts the gateway decides on.</summary>
+/// <summary>A request body read into a pooled buffer, with the facts the gateway decides on, read once and strictly
+/// so that the gateway and the provider cannot disagree about what the body means.</summary>
 public sealed class RequestBody : IDisposable
 {
+    /// <summary>Most answers one request may ask for (OpenAI's own ceiling for <c>n</c>).</summary>
+    public const int MaxChoices = 128;
+
+    /// <summary>Most properties in one object the gateway reads; real requests have a few dozen.</summary>
+    private const int MaxProperties = 512;
+
     private byte[] _buffer;
+    private Range? _modelToken;
+    private Range? _streamOptionsValue;
+    private int _objectStart;
+    private long? _maxTokens, _maxCompletionTokens;
 
     private RequestBody(byte[] buffer, int length)
     {
@@ -21,22 +32,23 @@ public sealed class RequestBody : IDisposable
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
-    /// <summary>The top-level <c>model</c> string, when there is one.</summary>
+    /// <summary>The <c>model</c> string, when the body names one.</summary>
     public string? Model { get; private set; }
 
-    /// <summary>The top-level <c>stream</c> flag.</summary>
+    /// <summary>The <c>stream</c> flag.</summary>
     public bool Stream { get; private set; }
 
-    /// <summary><c>max_tokens</c> (or OpenAI's <c>max_completion_tokens</c>) when given.</summary>
-    public long? MaxTokens { get; private set; }
+    /// <summary>The output limit the request sets in its dialect's own field, when it sets one.</summary>
+    public long? OutputLimit { get; private set; }
+
+    /// <summary>The name of the field that set <see cref="OutputLimit"/>, for messages.</summary>
+    public string? OutputLimitField { get; private set; }
+
+    /// <summary>How many answers the request asks for (OpenAI's <c>n</c>, Gemini's <c>candidateCount</c>); 1 unless set.</summary>
+    public int Choices { get; private set; } = 1;
 
     /// <summary>Whether an OpenAI caller asked for the usage chunk (<c>stream_options.include_usage</c>).</summary>
     public bool IncludeUsage { get; private set; }
-
-    private Range? _modelToken;
-    private Range? _streamOptionsValue;
-    private bool _streamOptionsIsObject;
-    private int _objectStart;
 
     /// <summary>Reads the whole body, refusing it past <paramref name="limit"/> bytes.</summary>
     public static async Task<(RequestBody? Body, GatewayError? Error)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
@@ -47,7 +59,7 @@ public sealed class RequestBody : IDisposable
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
             sizeFeature.MaxRequestBodySize = limit + 1;
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 1024, limit + 1));
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, Math.Min(1024, limit + 1), limit + 1));
         var length = 0;
         try
         {
@@ -71,6 +83,12 @@ public sealed class RequestBody : IDisposable
                 }
             }
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The server's own limit (a chunked body past limit + 1 in one read): the same refusal as ours.
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, GatewayError.TooLarge(limit));
+        }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -79,8 +97,12 @@ public sealed class RequestBody : IDisposable
         return (new RequestBody(buffer, length), null);
     }
 
-    /// <summary>Validates the JSON and takes the top-level facts in one forward pass, skipping nested values.</summary>
-    public GatewayError? Inspect()
+    /// <summary>Reads the body once, strictly, for the fields <paramref name="schema"/> says the gateway acts on.
+    /// The body must be one JSON object with nothing after it; names are compared after unescaping; a name that
+    /// appears twice (also in another letter case or with other underscores) in the top-level object or in an object
+    /// the gateway reads is refused, as is an acted-on field of the wrong type or an output limit that is not a
+    /// positive whole number. Everything else is skipped unparsed and forwarded byte for byte.</summary>
+    public GatewayError? Inspect(RequestSchema schema)
     {
         try
         {
@@ -88,38 +110,14 @@ public sealed class RequestBody : IDisposable
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 return GatewayError.InvalidRequest("The request body must be a JSON object.");
             _objectStart = (int)reader.TokenStartIndex;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.ValueSpan;
-                reader.Read();
-                if (name.SequenceEqual("model"u8) && reader.TokenType == JsonTokenType.String)
-                {
-                    Model = reader.GetString();
-                    var start = (int)reader.TokenStartIndex;
-                    _modelToken = start..(start + reader.ValueSpan.Length + 2);
-                }
-                else if (name.SequenceEqual("stream"u8) && reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                    Stream = reader.GetBoolean();
-                else if ((name.SequenceEqual("max_tokens"u8) || name.SequenceEqual("max_completion_tokens"u8)) &&
-                         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var max))
-                    MaxTokens = max;
-                else if (name.SequenceEqual("stream_options"u8))
-                {
-                    // Any value (an object, or null) is remembered so a rewrite replaces it rather than adding a second key.
-                    var start = (int)reader.TokenStartIndex;
-                    var options = reader;
-                    reader.Skip();
-                    _streamOptionsValue = start..(int)reader.BytesConsumed;
-                    _streamOptionsIsObject = options.TokenType == JsonTokenType.StartObject;
-                    IncludeUsage = _streamOptionsIsObject && ReadsIncludeUsage(ref options);
-                }
-                else
-                    reader.Skip();
-            }
+            if (ReadObject(ref reader, schema, RequestField.None) is { } error)
+                return error;
             // Everything after the object must be whitespace only.
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                return GatewayError.InvalidRequest("The request body is not valid JSON.");
-            return null;
+            if (reader.Read())
+                return GatewayError.InvalidRequest("The request body is not valid JSON: unexpected data after the JSON object.");
+            return _maxTokens is not null && _maxCompletionTokens is not null
+                ? GatewayError.InvalidRequest("Set only one of \"max_tokens\" and \"max_completion_tokens\".")
+                : null;
         }
         catch (JsonException ex)
         {
@@ -127,25 +125,9 @@ public sealed class RequestBody : IDisposable
         }
     }
 
-    /// <summary>Validates JSON without looking inside (for surfaces whose model travels in the path).</summary>
-    public GatewayError? Validate()
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(Span);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                return GatewayError.InvalidRequest("The request body must be a JSON object.");
-            reader.Skip();
-            return reader.Read() ? GatewayError.InvalidRequest("The request body is not valid JSON.") : null;
-        }
-        catch (JsonException ex)
-        {
-            return GatewayError.InvalidRequest($"The request body is not valid JSON: {ex.Message}");
-        }
-    }
-
-    /// <summary>Rewrites the body in place of the original: the pinned model id, and for OpenAI streams
-    /// <c>stream_options.include_usage</c> so the provider reports usage. Everything else stays byte for byte.</summary>
+    /// <summary>Rewrites the body in place of the original: the pinned model id, and, when the gateway needs the
+    /// provider to report usage on a stream, <c>stream_options.include_usage</c> set to true (the gateway owns that
+    /// flag; the caller's other stream options are kept). Everything else stays byte for byte.</summary>
     public void Rewrite(string? upstreamModel, bool requestStreamUsage)
     {
         List<(Range At, byte[] With)> edits = [];
@@ -155,12 +137,15 @@ public sealed class RequestBody : IDisposable
         {
             if (_streamOptionsValue is { } options)
             {
-                var merged = _streamOptionsIsObject ? JsonNode.Parse(Span[options])!.AsObject() : [];
+                // Read strictly already (no duplicate names), so any parser agrees on the members kept.
+                var merged = JsonNode.Parse(Span[options]) as JsonObject ?? [];
                 merged["include_usage"] = true;
                 edits.Add((options, JsonSerializer.SerializeToUtf8Bytes(merged)));
             }
             else
-                edits.Add(((_objectStart + 1)..(_objectStart + 1), "\"stream_options\":{\"include_usage\":true},"u8.ToArray()));
+                edits.Add(((_objectStart + 1)..(_objectStart + 1), Length - _objectStart > 2 && HasMembers
+                    ? "\"stream_options\":{\"include_usage\":true},"u8.ToArray()
+                    : "\"stream_options\":{\"include_usage\":true}"u8.ToArray()));
         }
         if (edits.Count == 0)
             return;
@@ -194,17 +179,216 @@ public sealed class RequestBody : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
     }
 
-    private static bool ReadsIncludeUsage(ref Utf8JsonReader reader)
+    /// <summary>Whether the top-level object has any member (so an inserted one needs a comma after it).</summary>
+    private bool HasMembers => Span[(_objectStart + 1)..].TrimStart(" \t\r\n"u8) is { Length: > 0 } rest && rest[0] != (byte)'}';
+
+    /// <summary>Reads the members of the object the reader stands at the start of, up to and including its end.</summary>
+    private GatewayError? ReadObject(ref Utf8JsonReader reader, RequestSchema schema, RequestField parent)
     {
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && reader.CurrentDepth > depth)
+        var fields = schema.FieldsOf(parent);
+        var names = new NameSet();
+        Span<byte> scratch = stackalloc byte[256];
+        try
         {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueSpan.SequenceEqual("include_usage"u8))
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                reader.Read();
-                return reader.TokenType == JsonTokenType.True;
+                // Names are compared unescaped (unescaped text is never longer than the escaped form).
+                scoped ReadOnlySpan<byte> name = reader.ValueSpan;
+                byte[]? rented = null;
+                if (reader.ValueIsEscaped)
+                {
+                    var buffer = reader.ValueSpan.Length <= scratch.Length ? scratch : rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+                    name = buffer[..reader.CopyString(buffer)];
+                }
+                try
+                {
+                    if (names.Count == MaxProperties)
+                        return GatewayError.InvalidRequest($"The request has more than {MaxProperties} properties in one object.");
+                    if (!names.Add(name))
+                        return GatewayError.InvalidRequest(
+                            $"The request names \"{Printable(name)}\"{Where(parent)} more than once (names are compared after unescaping, ignoring letter case and underscores). Send each field once.");
+                    var field = Match(fields, name, out var nearMiss);
+                    if (nearMiss is not null)
+                        return GatewayError.InvalidRequest($"\"{Printable(name)}\" is not a field of this API; did you mean \"{nearMiss.Name}\"?");
+                    reader.Read();
+                    if (field is null)
+                        reader.Skip();
+                    else if (ReadField(ref reader, schema, field) is { } error)
+                        return error;
+                }
+                finally
+                {
+                    if (rented is not null)
+                        ArrayPool<byte>.Shared.Return(rented);
+                }
             }
+            return null;
         }
-        return false;
+        finally
+        {
+            names.Dispose();
+        }
+    }
+
+    private GatewayError? ReadField(ref Utf8JsonReader reader, RequestSchema schema, RequestSchema.Field field)
+    {
+        var token = reader.TokenType;
+        switch (field.Kind)
+        {
+            case RequestField.Model when token == JsonTokenType.String:
+                Model = reader.GetString();
+                var start = (int)reader.TokenStartIndex;
+                _modelToken = start..(start + reader.ValueSpan.Length + 2);
+                return string.IsNullOrWhiteSpace(Model) ? WrongType(field, "a non-empty string") : null;
+            case RequestField.Stream or RequestField.IncludeUsage when token is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
+                if (field.Kind == RequestField.Stream)
+                    Stream = token == JsonTokenType.True;
+                else
+                    IncludeUsage = token == JsonTokenType.True;
+                return null;
+            case RequestField.Stream or RequestField.IncludeUsage:
+                return WrongType(field, "true or false");
+            case RequestField.MaxTokens or RequestField.MaxCompletionTokens or RequestField.MaxOutputTokens:
+                if (token == JsonTokenType.Null)
+                    return null;
+                if (token != JsonTokenType.Number || !reader.TryGetInt64(out var limit) || limit > int.MaxValue)
+                    return WrongType(field, "a whole number of tokens");
+                if (limit <= 0)
+                    return GatewayError.InvalidRequest($"\"{field.Name}\" must be a positive number of tokens; got {limit}.");
+                if (field.Kind == RequestField.MaxTokens)
+                    _maxTokens = limit;
+                else if (field.Kind == RequestField.MaxCompletionTokens)
+                    _maxCompletionTokens = limit;
+                (OutputLimit, OutputLimitField) = (limit, field.Name);
+                return null;
+            case RequestField.Choices:
+                if (token == JsonTokenType.Null)
+                    return null;
+                if (token != JsonTokenType.Number || !reader.TryGetInt32(out var choices) || choices is < 1 or > MaxChoices)
+                    return GatewayError.InvalidRequest($"\"{field.Name}\" must be a whole number from 1 to {MaxChoices}.");
+                Choices = choices;
+                return null;
+            case RequestField.StreamOptions or RequestField.GenerationConfig when token == JsonTokenType.Null:
+                if (field.Kind == RequestField.StreamOptions)
+                    _streamOptionsValue = (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
+                return null;
+            case RequestField.StreamOptions or RequestField.GenerationConfig when token == JsonTokenType.StartObject:
+                var valueStart = (int)reader.TokenStartIndex;
+                if (ReadObject(ref reader, schema, field.Kind) is { } error)
+                    return error;
+                if (field.Kind == RequestField.StreamOptions)
+                    _streamOptionsValue = valueStart..(int)reader.BytesConsumed;
+                return null;
+            case RequestField.StreamOptions or RequestField.GenerationConfig:
+                return WrongType(field, "an object");
+            default:
+                return WrongType(field, "a string");
+        }
+    }
+
+    private static GatewayError WrongType(RequestSchema.Field field, string expected) =>
+        GatewayError.InvalidRequest($"\"{field.Name}\" must be {expected}.");
+
+    private static string Where(RequestField parent) => parent switch
+    {
+        RequestField.StreamOptions => " in \"stream_options\"",
+        RequestField.GenerationConfig => " in \"generationConfig\"",
+        _ => "",
+    };
+
+    /// <summary>The acted-on field a name spells exactly; or, in <paramref name="nearMiss"/>, the field whose name it
+    /// matches only once letter case and underscores are ignored (a parser that is lax about names would take it).</summary>
+    private static RequestSchema.Field? Match(ReadOnlySpan<RequestSchema.Field> fields, ReadOnlySpan<byte> name, out RequestSchema.Field? nearMiss)
+    {
+        nearMiss = null;
+        foreach (var field in fields)
+        {
+            foreach (var spelling in field.Spellings)
+            {
+                if (name.SequenceEqual(spelling))
+                    return field;
+            }
+            if (NameSet.CanonicalEquals(name, field.Canonical))
+                nearMiss = field;
+        }
+        return null;
+    }
+
+    private static string Printable(ReadOnlySpan<byte> name)
+    {
+        var text = Encoding.UTF8.GetString(name);
+        return text.Length <= 64 ? text : text[..64] + "…";
+    }
+
+    /// <summary>The names seen in one object, in canonical form (ASCII lower case, no underscores), in a pooled
+    /// buffer: a linear scan, since objects are small and capped at <see cref="MaxProperties"/>.</summary>
+    private struct NameSet : IDisposable
+    {
+        private byte[]? _bytes;
+        private int[]? _ends;
+        private int _used;
+
+        public int Count { get; private set; }
+
+        /// <summary>Adds a name; false when its canonical form was already there.</summary>
+        public bool Add(ReadOnlySpan<byte> name)
+        {
+            _bytes ??= ArrayPool<byte>.Shared.Rent(1024);
+            _ends ??= ArrayPool<int>.Shared.Rent(32);
+            var start = 0;
+            for (var i = 0; i < Count; i++)
+            {
+                if (CanonicalEquals(name, _bytes.AsSpan(start, _ends[i] - start)))
+                    return false;
+                start = _ends[i];
+            }
+            var needed = _used + name.Length;
+            if (needed > _bytes.Length)
+                Grow(ref _bytes, needed);
+            var length = 0;
+            foreach (var b in name)
+            {
+                if (b != (byte)'_')
+                    _bytes[_used + length++] = Lower(b);
+            }
+            _used += length;
+            if (Count == _ends.Length)
+                Grow(ref _ends, Count + 1);
+            _ends[Count++] = _used;
+            return true;
+        }
+
+        /// <summary>Whether <paramref name="name"/> in canonical form equals <paramref name="canonical"/>.</summary>
+        public static bool CanonicalEquals(ReadOnlySpan<byte> name, ReadOnlySpan<byte> canonical)
+        {
+            var j = 0;
+            foreach (var b in name)
+            {
+                if (b == (byte)'_')
+                    continue;
+                if (j == canonical.Length || Lower(b) != canonical[j++])
+                    return false;
+            }
+            return j == canonical.Length;
+        }
+
+        private static byte Lower(byte b) => b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b + 32) : b;
+
+        private static void Grow<T>(ref T[] array, int needed)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(Math.Max(needed, array.Length * 2));
+            array.CopyTo(larger, 0);
+            ArrayPool<T>.Shared.Return(array);
+            array = larger;
+        }
+
+        public void Dispose()
+        {
+            if (_bytes is not null)
+                ArrayPool<byte>.Shared.Return(_bytes);
+            if (_ends is not null)
+                ArrayPool<int>.Shared.Return(_ends);
+            this = default;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
@@ -9,7 +10,10 @@ namespace AgentRouter.Web.Gateway;
 /// they pass, without holding the answer back. Server-sent events are parsed line by line (only lines that
 /// mention usage are parsed as JSON); a JSON answer is copied aside and parsed once it has been sent.</summary>
 /// <remarks>When the gateway asked OpenAI for a usage chunk the client did not ask for, events are released
-/// one whole event at a time so that chunk can be withheld.</remarks>
+/// one whole event at a time so that chunk can be withheld. An answer the provider compressed (although the gateway
+/// asks for <c>identity</c>) passes to the client as it came, and a copy is decoded for reading once it has passed.
+/// <see cref="Problem"/> says why the usage of a successful answer is not exact: the stream carried an error event
+/// or ended before its last event, or the answer reported no usage, or could not be read.</remarks>
 public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dialect, bool withholdUsageChunk) : Stream
 {
     /// <summary>Most of a JSON answer kept for parsing; larger answers are passed through unparsed.</summary>
@@ -18,7 +22,11 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     /// <summary>Longest single SSE event held for parsing.</summary>
     private const int MaxEvent = 4 * 1024 * 1024;
 
-    private enum Mode { Undecided, EventStream, Json, Opaque }
+    /// <summary>Most of a compressed answer kept for decoding, and most it may decode to.</summary>
+    private const int MaxEncodedCopy = 16 * 1024 * 1024;
+    private const int MaxDecoded = 64 * 1024 * 1024;
+
+    private enum Mode { Undecided, EventStream, Json, Encoded, Opaque }
 
     private Mode _mode;
     private byte[] _pending = [];
@@ -28,6 +36,11 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     private bool _dropEvent;
 
     private TokenUsage _usage;
+    private bool _completed;
+    private bool _errorEvent;
+    private bool _unparseable;
+    private bool _undecodable;
+    private bool _encodedEventStream;
 
     /// <summary>What the provider has reported so far.</summary>
     public TokenUsage Usage => _usage;
@@ -35,7 +48,17 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     /// <summary><see cref="Stopwatch"/> timestamp of the first byte written to the client, or 0.</summary>
     public long FirstByteTimestamp { get; private set; }
 
-    public bool IsEventStream => _mode == Mode.EventStream;
+    public bool IsEventStream => _mode == Mode.EventStream || _encodedEventStream;
+
+    /// <summary>Once <see cref="CompleteAsync"/> has run: why the answer's usage is not exact and complete, as one of
+    /// <see cref="UsageErrors"/>; null when the provider reported it in full. Meaningful for successful answers only.</summary>
+    public string? Problem =>
+        _errorEvent ? UsageErrors.UpstreamStreamError
+        : _undecodable ? UsageErrors.UsageUndecodable
+        : _unparseable ? UsageErrors.UsageUnparseable
+        : IsEventStream && !_completed ? UsageErrors.StreamTruncated
+        : !_usage.Reported ? UsageErrors.UsageMissing
+        : null;
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -71,6 +94,12 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
                 else
                     _mode = Mode.Opaque;
                 break;
+            case Mode.Encoded:
+                if (_pendingLength + buffer.Length <= MaxEncodedCopy)
+                    Append(buffer.Span);
+                else
+                    (_mode, _undecodable) = (Mode.Opaque, true);
+                break;
         }
         MarkFirstByte();
         await inner.WriteAsync(buffer, cancellationToken);
@@ -79,6 +108,8 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     /// <summary>Called once the forwarder is done: parses a JSON answer and releases anything still held.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
+        if (_mode == Mode.Encoded)
+            Decode();
         if (_mode == Mode.Json)
             ParseJsonAnswer(_pending.AsMemory(0, _pendingLength));
         else if (_mode == Mode.EventStream && withholdUsageChunk && _pendingLength > _eventStart && !_dropEvent)
@@ -88,13 +119,66 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
 
     private void Decide()
     {
-        var contentType = response.ContentType ?? "";
-        _mode = response.Headers.ContentEncoding.Count > 0 ? Mode.Opaque
-            : contentType.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) ? Mode.EventStream
-            : contentType.Contains("json", StringComparison.OrdinalIgnoreCase) ? Mode.Json
-            : Mode.Opaque;
+        _mode = response.Headers.ContentEncoding.Count > 0 && !IsIdentity(response.Headers.ContentEncoding.ToString()) ? Mode.Encoded : ModeOf(response.ContentType);
         if (_mode != Mode.EventStream)
             withholdUsageChunk = false;
+    }
+
+    private static Mode ModeOf(string? contentType) =>
+        contentType is null ? Mode.Opaque
+        : contentType.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) ? Mode.EventStream
+        : contentType.Contains("json", StringComparison.OrdinalIgnoreCase) ? Mode.Json
+        : Mode.Opaque;
+
+    private static bool IsIdentity(string encoding) => encoding.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Decodes the copy of a compressed answer, then reads it as its content type says.</summary>
+    private void Decode()
+    {
+        Stream? decoder = response.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant() switch
+        {
+            "gzip" or "x-gzip" => new GZipStream(new MemoryStream(_pending, 0, _pendingLength), CompressionMode.Decompress),
+            "deflate" => new ZLibStream(new MemoryStream(_pending, 0, _pendingLength), CompressionMode.Decompress),
+            "br" => new BrotliStream(new MemoryStream(_pending, 0, _pendingLength), CompressionMode.Decompress),
+            _ => null,
+        };
+        _mode = Mode.Opaque;
+        if (decoder is null)
+        {
+            _undecodable = true;
+            return;
+        }
+        var decoded = new MemoryStream();
+        try
+        {
+            using (decoder)
+            {
+                var chunk = new byte[81920];
+                int read;
+                while ((read = decoder.Read(chunk)) > 0)
+                {
+                    if (decoded.Length + read > MaxDecoded)
+                        throw new InvalidDataException("The decoded answer is too large to read.");
+                    decoded.Write(chunk, 0, read);
+                }
+            }
+        }
+        catch (InvalidDataException)
+        {
+            _undecodable = true;
+            return;
+        }
+        _pendingLength = 0;
+        _scanned = _eventStart = 0;
+        Append(decoded.GetBuffer().AsSpan(0, (int)decoded.Length));
+        _mode = ModeOf(response.ContentType);
+        if (_mode == Mode.EventStream)
+        {
+            // Already passed to the client as it came: only read, with a final line break so the last line counts.
+            _encodedEventStream = true;
+            Append("\n"u8);
+            ScanEvents();
+        }
     }
 
     private void MarkFirstByte()
@@ -128,8 +212,22 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
                 _eventStart = _scanned;
                 _dropEvent = false;
             }
-            else if (line.StartsWith("data:"u8) && MayCarryUsage(line))
-                _dropEvent |= Observe(line[5..].TrimStart((byte)' ')) && withholdUsageChunk;
+            else if (line.StartsWith("data:"u8))
+            {
+                var data = line[5..].TrimStart((byte)' ');
+                if (data.SequenceEqual("[DONE]"u8))
+                    _completed = true;
+                else if (MayCarryUsage(data) || MayEndOrFail(data))
+                    _dropEvent |= Observe(data) && withholdUsageChunk;
+            }
+            else if (line.StartsWith("event:"u8))
+            {
+                var name = line[6..].Trim((byte)' ');
+                if (name.SequenceEqual("message_stop"u8))
+                    _completed = true;
+                else if (name.SequenceEqual("error"u8))
+                    _errorEvent = true;
+            }
         }
         return _pending.AsMemory(releaseStart, output);
     }
@@ -149,18 +247,50 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         return false;
     }
 
+    /// <summary>Whether a data line may be an error event or a provider's last event (the quotes around names are
+    /// JSON's own, so text inside a string value, where they are escaped, does not match).</summary>
+    private static bool MayEndOrFail(ReadOnlySpan<byte> data) =>
+        data.IndexOf("\"error\""u8) >= 0 || data.IndexOf("\"finishReason\""u8) >= 0 || data.IndexOf("\"message_stop\""u8) >= 0;
+
     private bool Observe(ReadOnlySpan<byte> json)
     {
         try
         {
             var reader = new Utf8JsonReader(json);
             using var document = JsonDocument.ParseValue(ref reader);
-            return _usage.Apply(dialect, document.RootElement);
+            var root = document.RootElement;
+            ObserveEnd(root);
+            return _usage.Apply(dialect, root);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             // An event we cannot read is passed on all the same: observing must never break the stream.
             return false;
+        }
+    }
+
+    /// <summary>Notes an error event (<c>{"type":"error"}</c>, or a top-level <c>error</c> object in OpenAI's and
+    /// Google's streams) and a provider's last event (Anthropic's <c>message_stop</c>, Gemini's <c>finishReason</c>).</summary>
+    private void ObserveEnd(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            return;
+        if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            _errorEvent = true;
+        if (root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String)
+        {
+            if (type.ValueEquals("error"u8))
+                _errorEvent = true;
+            else if (type.ValueEquals("message_stop"u8))
+                _completed = true;
+        }
+        if (dialect == ApiDialect.Gemini && root.TryGetProperty("candidates", out var candidates) && candidates.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var candidate in candidates.EnumerateArray())
+            {
+                if (candidate.ValueKind == JsonValueKind.Object && candidate.TryGetProperty("finishReason", out var reason) && reason.ValueKind == JsonValueKind.String)
+                    _completed = true;
+            }
         }
     }
 
@@ -177,6 +307,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            _unparseable = true;
             ParseTruncated(body.Span);
         }
     }

@@ -1,4 +1,5 @@
 using AgentRouter.Web.Admin;
+using AgentRouter.Web.Alerts;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
@@ -60,6 +61,9 @@ public static class JobsExtensions
         jobs.AddOrUpdate<InvoiceJob>("invoices", job => job.RunAsync(CancellationToken.None), options.InvoiceSchedule, utc);
         // Windows end at local midnights; hourly closes each within the hour whatever the time zone's offset.
         jobs.AddOrUpdate<BudgetResetJob>("budget-reset", job => job.RunAsync(CancellationToken.None), Cron.Hourly(), utc);
+        // Alerts read the ledger's live spend each minute (off the hot path); deliveries retry on their own schedule.
+        jobs.AddOrUpdate<BudgetAlertJob>("budget-alerts", job => job.RunAsync(CancellationToken.None), Cron.Minutely(), utc);
+        jobs.AddOrUpdate<AlertDeliveryJob>("alert-deliveries", job => job.RunAsync(CancellationToken.None), Cron.Minutely(), utc);
     }
 
     private static string DataDirectory(IHostApplicationBuilder builder, IServiceProvider services)

@@ -34,6 +34,31 @@ public static class KeyMaterial
     /// <summary>What may be shown again: the scope and the first four characters of the secret.</summary>
     public static string Prefix(string key) => key[..Math.Min(key.Length, key.LastIndexOf('_') + 5)] + "…";
 
+    /// <summary>Whether the text holds an Agent Router key anywhere in it: <c>ar_</c>, a scope, <c>_</c> and a full-length
+    /// secret (so ordinary words that happen to contain "ar_" do not match).</summary>
+    public static bool ContainsApiKey(ReadOnlySpan<char> text)
+    {
+        for (var at = text.IndexOf("ar_", StringComparison.Ordinal); at >= 0; )
+        {
+            // The scope may itself hold underscores: try each one within reach as the start of the secret.
+            var rest = text[(at + 3)..];
+            for (var underscore = rest.IndexOf('_'); underscore >= 0 && underscore <= 64; )
+            {
+                var secret = rest[(underscore + 1)..];
+                var run = secret.IndexOfAnyExcept(SecretCharacters);
+                if ((run < 0 ? secret.Length : run) >= SecretLength)
+                    return true;
+                var further = secret.IndexOf('_');
+                underscore = further < 0 ? -1 : underscore + 1 + further;
+            }
+            var next = rest.IndexOf("ar_", StringComparison.Ordinal);
+            at = next < 0 ? -1 : at + 3 + next;
+        }
+        return false;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SecretCharacters = System.Buffers.SearchValues.Create(Alphabet);
+
     /// <summary>True when the text has the shape of an Agent Router key (it may still be unknown).</summary>
     public static bool LooksLikeApiKey(ReadOnlySpan<char> text) => text.StartsWith("ar_") && text.Length <= 256;
 }

@@ -1,5 +1,6 @@
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -14,6 +15,7 @@ public sealed class AccessProfile
     public List<ModelEntry> Models { get; set; } = [];
     public List<Budget> Budgets { get; set; } = [];
     public List<McpGrant> McpGrants { get; set; } = [];
+    public List<RateLimit> Limits { get; set; } = [];
     public BillingMode BillingMode { get; set; } = BillingMode.Central;
     public bool PassthroughCountsAgainstBudget { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -47,6 +49,7 @@ internal sealed class AccessProfileConfiguration : IEntityTypeConfiguration<Acce
         profile.HasMany(p => p.Models).WithOne().HasForeignKey(m => m.ProfileId).OnDelete(DeleteBehavior.Cascade);
         profile.HasMany(p => p.Budgets).WithOne().HasForeignKey(b => b.ProfileId).OnDelete(DeleteBehavior.Cascade);
         profile.HasMany(p => p.McpGrants).WithOne().HasForeignKey(g => g.ProfileId).OnDelete(DeleteBehavior.Cascade);
+        profile.HasMany(p => p.Limits).WithOne().HasForeignKey(l => l.ProfileId).OnDelete(DeleteBehavior.Cascade);
         profile.Property(p => p.BillingMode).HasConversion<string>().HasMaxLength(24);
     }
 }

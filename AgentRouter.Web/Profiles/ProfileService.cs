@@ -3,19 +3,21 @@ using AgentRouter.Web.Audit;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.RateLimits;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Profiles;
 
 /// <summary>The profile as the admin API reads and writes it. On write, a section left out (null) stays as it is.</summary>
-public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcpServer>? McpServers = null, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null);
+public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcpServer>? McpServers = null, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null,
+    List<ProfileLimit>? Limits = null);
 
 /// <summary>A granted MCP server; <paramref name="Tools"/> null grants every tool, a list only those.</summary>
 public sealed record ProfileMcpServer(Guid? ServerId, List<string>? Tools);
 
 /// <summary>A budget: <c>scope</c> team|developer, <c>tokens</c> and/or <c>usd</c> per window, <c>cadence</c>
-/// daily|weekly|monthly, <c>mode</c> block|warn.</summary>
-public sealed record ProfileBudget(string? Scope, long? Tokens, decimal? Usd, string? Cadence, string? Mode);
+/// daily|weekly|monthly, <c>mode</c> block|warn, <c>alertAt</c> percentages of the limit that notify the team's alert channels.</summary>
+public sealed record ProfileBudget(string? Scope, long? Tokens, decimal? Usd, string? Cadence, string? Mode, List<int>? AlertAt = null);
 
 /// <summary><c>mode</c> central|passthrough-allowed|passthrough-required.</summary>
 public sealed record ProfileBilling(string? Mode, bool? PassthroughCountsAgainstBudget);
@@ -29,7 +31,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> GetAsync(Guid teamId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).AsSplitQuery()
+        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         return profile is null ? AdminResult<ProfileDocument>.NotFound($"No team {teamId}.") : Document(profile);
     }
@@ -37,7 +39,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> PutAsync(Guid teamId, ProfileDocument document, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).AsSplitQuery()
+        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         if (profile is null)
             return AdminResult<ProfileDocument>.NotFound($"No team {teamId}.");
@@ -46,6 +48,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         var models = document.Models ?? [];
         var budgets = ParseBudgets(document.Budgets ?? [], problems);
         var billing = ParseBilling(document.Billing, problems);
+        var limits = RateLimitDocument.Parse(document.Limits ?? [], problems);
         var accounts = await db.ProviderAccounts.AsNoTracking().Select(a => a.Id).ToListAsync(cancellationToken);
         var catalog = await db.Catalog.AsNoTracking().Select(c => c.Model).ToListAsync(cancellationToken);
         for (var i = 0; i < models.Count; i++)
@@ -101,6 +104,11 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
             db.Budgets.RemoveRange(profile.Budgets);
             profile.Budgets = budgets;
         }
+        if (document.Limits is not null)
+        {
+            db.RateLimits.RemoveRange(profile.Limits);
+            profile.Limits = limits;
+        }
         if (billing is { } b)
             (profile.BillingMode, profile.PassthroughCountsAgainstBudget) = b;
         profile.UpdatedAt = actor.At;
@@ -114,8 +122,9 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList(),
         profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList())).ToList(),
         profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
-            .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode))).ToList(),
-        new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget));
+            .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode), b.AlertAt?.ToList())).ToList(),
+        new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget),
+        RateLimitDocument.Of(profile.Limits));
 
     private static string Wire<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
@@ -138,7 +147,8 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
             problems.Require(b.Tokens is not null || b.Usd is not null, $"{at}.tokens", "A budget limits tokens, USD, or both.");
             problems.Require(b.Tokens is null or > 0, $"{at}.tokens", "Tokens must be positive.");
             problems.Require(b.Usd is null or > 0, $"{at}.usd", "USD must be positive.");
-            parsed.Add(new Budget { Scope = scope, Tokens = b.Tokens, Usd = b.Usd, Cadence = cadence, Mode = mode });
+            var alertAt = Alerts.AlertThresholds.Parse(b.AlertAt, $"{at}.alertAt", problems);
+            parsed.Add(new Budget { Scope = scope, Tokens = b.Tokens, Usd = b.Usd, Cadence = cadence, Mode = mode, AlertAt = alertAt });
         }
         return parsed;
     }

@@ -14,6 +14,10 @@ public sealed class CatalogEntry
     public decimal CacheWritePerMTok { get; set; }
     public decimal CacheReadPerMTok { get; set; }
     public int? ContextWindow { get; set; }
+
+    /// <summary>The most output tokens the model produces in one answer: requests asking for more are refused,
+    /// and a request that names no limit is reserved against budgets at this many.</summary>
+    public int? MaxOutputTokens { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

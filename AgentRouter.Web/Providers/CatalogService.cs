@@ -5,15 +5,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Providers;
 
-public sealed record CatalogView(string Model, decimal InputPerMTok, decimal OutputPerMTok, decimal CacheWritePerMTok, decimal CacheReadPerMTok, int? ContextWindow, DateTimeOffset UpdatedAt);
+public sealed record CatalogView(string Model, decimal InputPerMTok, decimal OutputPerMTok, decimal CacheWritePerMTok, decimal CacheReadPerMTok, int? ContextWindow, DateTimeOffset UpdatedAt, int? MaxOutputTokens = null);
 
-public sealed record PutCatalogRequest(decimal? InputPerMTok, decimal? OutputPerMTok, decimal? CacheWritePerMTok, decimal? CacheReadPerMTok, int? ContextWindow);
+public sealed record PutCatalogRequest(decimal? InputPerMTok, decimal? OutputPerMTok, decimal? CacheWritePerMTok, decimal? CacheReadPerMTok, int? ContextWindow, int? MaxOutputTokens = null);
 
 /// <summary>The org-approved upstream models and their prices (USD per million tokens); profiles pin models from it
 /// and usage is costed with the prices in force when each request is made.</summary>
 public sealed class CatalogService(IDbContextFactory<AppDbContext> factory)
 {
-    public static CatalogView View(CatalogEntry e) => new(e.Model, e.InputPerMTok, e.OutputPerMTok, e.CacheWritePerMTok, e.CacheReadPerMTok, e.ContextWindow, e.UpdatedAt);
+    public static CatalogView View(CatalogEntry e) => new(e.Model, e.InputPerMTok, e.OutputPerMTok, e.CacheWritePerMTok, e.CacheReadPerMTok, e.ContextWindow, e.UpdatedAt, e.MaxOutputTokens);
 
     public Task<List<CatalogView>> ListAsync(CancellationToken cancellationToken) =>
         factory.Query(async db => (await db.Catalog.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(e => e.Model, StringComparer.Ordinal).Select(View).ToList(), cancellationToken);
@@ -28,6 +28,9 @@ public sealed class CatalogService(IDbContextFactory<AppDbContext> factory)
         Price(request.CacheWritePerMTok, "cacheWritePerMTok", problems, required: false);
         Price(request.CacheReadPerMTok, "cacheReadPerMTok", problems, required: false);
         problems.Require(request.ContextWindow is null or > 0, "contextWindow", "The context window must be a positive number of tokens.");
+        problems.Require(request.MaxOutputTokens is null or > 0, "maxOutputTokens", "The maximum output must be a positive number of tokens.");
+        problems.Require(request.MaxOutputTokens is null || request.ContextWindow is null || request.MaxOutputTokens <= request.ContextWindow,
+            "maxOutputTokens", "The maximum output cannot exceed the context window.");
         if (problems.Any)
             return AdminResult<CatalogView>.Invalid(problems);
 
@@ -41,6 +44,7 @@ public sealed class CatalogService(IDbContextFactory<AppDbContext> factory)
         entry.CacheWritePerMTok = request.CacheWritePerMTok ?? 0;
         entry.CacheReadPerMTok = request.CacheReadPerMTok ?? 0;
         entry.ContextWindow = request.ContextWindow;
+        entry.MaxOutputTokens = request.MaxOutputTokens;
         entry.UpdatedAt = actor.At;
         db.Audit(actor, before is null ? "catalog.added" : "catalog.updated", "CatalogEntry", model, before, View(entry));
         await db.SaveChangesAsync(cancellationToken);
@@ -64,6 +68,14 @@ internal sealed class SandboxSeeder(TimeProvider clock) : IStoreSeeder
     /// <summary>Model ids the sandbox answers for, with illustrative prices.</summary>
     public static readonly string[] Models = ["sandbox-claude", "sandbox-gpt", "sandbox-gemini"];
 
+    /// <summary>The sandbox models' maximum output, shaped like the real models they stand in for.</summary>
+    public static int MaxOutputTokens(string model) => model switch
+    {
+        "sandbox-gpt" => 16_384,
+        "sandbox-gemini" => 65_536,
+        _ => 64_000,
+    };
+
     public async Task SeedAsync(AppDbContext db, CancellationToken cancellationToken)
     {
         if (await db.ProviderAccounts.AnyAsync(cancellationToken))
@@ -75,7 +87,7 @@ internal sealed class SandboxSeeder(TimeProvider clock) : IStoreSeeder
         var priced = await db.Catalog.Where(c => Models.Contains(c.Model)).Select(c => c.Model).ToListAsync(cancellationToken);
         foreach (var model in Models.Except(priced))
         {
-            var entry = new CatalogEntry { Model = model, InputPerMTok = 3, OutputPerMTok = 15, CacheWritePerMTok = 3.75m, CacheReadPerMTok = 0.30m, ContextWindow = 200_000, UpdatedAt = actor.At };
+            var entry = new CatalogEntry { Model = model, InputPerMTok = 3, OutputPerMTok = 15, CacheWritePerMTok = 3.75m, CacheReadPerMTok = 0.30m, ContextWindow = 200_000, MaxOutputTokens = MaxOutputTokens(model), UpdatedAt = actor.At };
             db.Catalog.Add(entry);
             db.Audit(actor, "catalog.added", "CatalogEntry", model, null, CatalogService.View(entry));
         }

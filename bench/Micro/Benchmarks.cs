@@ -5,6 +5,9 @@ using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Keys;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
+using AgentRouter.Web.Telemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
@@ -54,7 +57,7 @@ public class ModelRewrite
         var (body, _) = await RequestBody.ReadAsync(context.Request, 32 * 1024 * 1024, CancellationToken.None);
         using (body)
         {
-            body!.Inspect();
+            body!.Inspect(RequestSchema.Anthropic);
             body.Rewrite("claude-sonnet-4-5-20250929", requestStreamUsage: false);
             return body.Length;
         }
@@ -238,4 +241,57 @@ internal static class Bodies
         Utf8("data: " + Head + ",\"choices\":[],\"usage\":{\"prompt_tokens\":1117,\"completion_tokens\":46,\"total_tokens\":1163,\"prompt_tokens_details\":{\"cached_tokens\":1024},\"completion_tokens_details\":{\"reasoning_tokens\":12}}}\n\n"),
         Utf8("data: [DONE]\n\n"),
     ];
+}
+
+/// <summary>What telemetry adds to one request: the three spans the handler starts and the span attributes and
+/// metrics set from the finished usage record: nothing listening (telemetry off), a meter provider with the Prometheus
+/// reader (the default), and a tracer provider recording every span as well.</summary>
+[MemoryDiagnoser]
+public class TelemetryCost
+{
+    private GatewayTelemetry _telemetry = null!;
+    private OpenTelemetry.Metrics.MeterProvider? _meters;
+    private OpenTelemetry.Trace.TracerProvider? _tracer;
+    private UsageRecord _record = null!;
+    private UpstreamAccount _account = null!;
+    private ApiSurface _surface = ApiSurface.AnthropicMessages;
+
+    /// <summary>off: Telemetry:Enabled=false; metrics: the default without an OTLP endpoint; traces: spans recorded too.</summary>
+    [Params("off", "metrics", "metrics+traces")]
+    public string Mode { get; set; } = "off";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var ledger = new AgentRouter.Web.Budgets.BudgetLedger(TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new InvoiceOptions()), null!, NullLogger<AgentRouter.Web.Budgets.BudgetLedger>.Instance);
+        _telemetry = new GatewayTelemetry(new PolicyCache(null!, null!, ledger, NullLogger<PolicyCache>.Instance), ledger);
+        _account = new UpstreamAccount(Guid.NewGuid(), "anthropic-prod", ProviderKind.Anthropic, "https://api.anthropic.com", "sk-ant-x");
+        _record = new UsageRecord
+        {
+            RequestId = "req_bench", Agent = "claude-code", Surface = "anthropic.messages", TeamId = Guid.NewGuid(), DeveloperId = Guid.NewGuid(),
+            ApiKeyId = Guid.NewGuid(), RequestedModel = "claude-sonnet-4-5", UpstreamModel = "claude-sonnet-4-5-20250929", Status = 200,
+            InputTokens = 1200, OutputTokens = 300, CacheReadTokens = 40_000, LatencyMs = 2300, TimeToFirstByteMs = 600, Streamed = true,
+        };
+        if (Mode != "off")
+            _meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(RouterTelemetry.MeterName).AddPrometheusExporter().Build();
+        if (Mode == "metrics+traces")
+            _tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(RouterTelemetry.SourceName).Build();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _meters?.Dispose();
+        _tracer?.Dispose();
+    }
+
+    [Benchmark]
+    public void OneRequest()
+    {
+        using var span = RouterTelemetry.StartRequest(_surface);
+        RouterTelemetry.EndBudgetAdmission(RouterTelemetry.StartBudgetAdmission(), AgentRouter.Web.Budgets.Admission.Unlimited);
+        using (var upstream = RouterTelemetry.StartUpstream(_account, "https://api.anthropic.com/v1/messages"))
+            RouterTelemetry.EndUpstream(upstream, Yarp.ReverseProxy.Forwarder.ForwarderError.None, 200);
+        _telemetry.Completed(_record);
+    }
 }

@@ -3,6 +3,7 @@ using AgentRouter.Web.Audit;
 using AgentRouter.Web.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace AgentRouter.Web.Console.Account;
 
@@ -15,8 +16,10 @@ internal static class AccountEndpoints
         var account = app.MapGroup("/account").ExcludeFromDescription();
 
         account.MapPost("/login", async ([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
-            SignInManager<ConsoleUser> signIn) =>
+            SignInManager<ConsoleUser> signIn, IOptions<SsoOptions> sso) =>
         {
+            if (!sso.Value.LocalPasswords)
+                return Results.LocalRedirect("/account/login?error=local-off");
             var result = await signIn.PasswordSignInAsync(email.Trim().ToLowerInvariant(), password, isPersistent: false, lockoutOnFailure: true);
             if (result.Succeeded)
                 return Results.LocalRedirect(SafeReturnUrl(returnUrl));
@@ -31,8 +34,10 @@ internal static class AccountEndpoints
         });
 
         account.MapPost("/setup", async ([FromForm] string token, [FromForm] string email, [FromForm] string password,
-            AdminTokens tokens, ConsoleUsers users, SignInManager<ConsoleUser> signIn, TimeProvider clock, HttpContext http) =>
+            AdminTokens tokens, ConsoleUsers users, SignInManager<ConsoleUser> signIn, TimeProvider clock, HttpContext http, IOptions<SsoOptions> sso) =>
         {
+            if (!sso.Value.LocalPasswords)
+                return Results.LocalRedirect("/account/login?error=local-off");
             if (!await users.SetupNeededAsync(http.RequestAborted))
                 return Results.LocalRedirect("/account/login");
             if (await tokens.ValidateAsync(token.Trim(), http.RequestAborted) is not { } actor)
@@ -46,8 +51,10 @@ internal static class AccountEndpoints
             await signIn.PasswordSignInAsync(created.Value!.Email, password, isPersistent: false, lockoutOnFailure: false);
             return Results.LocalRedirect("/");
         });
+
+        account.MapSingleSignOn();
     }
 
-    private static string SafeReturnUrl(string? returnUrl) =>
+    internal static string SafeReturnUrl(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\") ? returnUrl : "/";
 }
