@@ -11,10 +11,6 @@ namespace AgentRouter.Web.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropColumn(
-                name: "MaxOutputTokens",
-                table: "Catalog");
-
             migrationBuilder.CreateTable(
                 name: "LatencyRollupsHourly",
                 columns: table => new
@@ -131,12 +127,6 @@ namespace AgentRouter.Web.Data.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_Usage_Status_At",
                 table: "Usage");
-
-            migrationBuilder.AddColumn<int>(
-                name: "MaxOutputTokens",
-                table: "Catalog",
-                type: "INTEGER",
-                nullable: true);
         }
     }
 }
