@@ -100,7 +100,7 @@ internal static class Generate
         for (long n = 0; n < count; n++)
         {
             // In time order, as the gateway writes them.
-            var at = start.AddTicks(span * n / count + random.Next(0, 1000));
+            var at = start.AddTicks((long)((Int128)span * n / count) + random.Next(0, 1000));
             var h = random.Next(habits.Length);
             var habit = habits[h];
             var agentIndex = random.Next(habit.Agents.Length);

@@ -14,10 +14,20 @@ internal static class Measure
 {
     public static async Task<List<(string Case, double Median, double Max)>> RunAsync(string path, int runs)
     {
+        // "Now" is just after the newest record, so a store generated earlier still has its last day, 14 days and month.
+        long newest;
+        await using (var probe = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await probe.OpenAsync();
+            await using var command = probe.CreateCommand();
+            command.CommandText = "SELECT MAX(At) FROM Usage";
+            newest = (long)(await command.ExecuteScalarAsync())!;
+        }
+        var clock = new AnchoredClock(new DateTimeOffset(newest, TimeSpan.Zero).AddMinutes(1));
         var services = new ServiceCollection()
             .AddLogging()
             .AddDbContextFactory<AppDbContext>(o => { o.UseSqlite($"Data Source={path}"); if (Environment.GetEnvironmentVariable("BENCH_SQL") == "1") o.LogTo(System.Console.WriteLine, [Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandExecuted]); })
-            .AddSingleton(TimeProvider.System)
+            .AddSingleton<TimeProvider>(clock)
             .AddSingleton(Options.Create(new InvoiceOptions()))
             .AddSingleton<BillingCalendar>()
             .AddSingleton<AttributionQueries>()
@@ -45,7 +55,7 @@ internal static class Measure
             account = await db.ProviderAccounts.OrderBy(p => p.Name).Select(p => p.Id).FirstAsync();
             System.Console.WriteLine($"Store: {await db.Usage.CountAsync():N0} usage records, {await db.UsageRollups.CountAsync():N0} hourly and {await db.DailyUsageRollups.CountAsync():N0} daily roll-up rows");
         }
-        var today = calendar.DayOf(DateTimeOffset.UtcNow);
+        var today = calendar.DayOf(clock.GetUtcNow());
         var month = new AttributionFilter(new DateOnly(today.Year, today.Month, 1), today);
         var thirtyDays = new AttributionFilter(today.AddDays(-29), today);
         var day = new RequestLogFilter(Last: "24h");
@@ -77,8 +87,8 @@ internal static class Measure
             ("Request log: team + failed, 7 days", async () => (await log.PageAsync(new RequestLogFilter(Last: "7d", TeamId: team, Status: "failed"), null, 50, default)).Rows.Count),
             ("Request log: filter menus", async () => (await log.ChoicesAsync(null, default)).Errors.Count),
             ("Request log: detail drawer", async () => (await log.DetailAsync(1, null, default))!.Count),
-            ("Latency: 24 h by model", async () => (await latency.ReportAsync(DateTimeOffset.UtcNow.AddHours(-24), DateTimeOffset.UtcNow, LatencyGrouping.Model, default)).Series.Count),
-            ("Latency: 14 days by provider account", async () => (await latency.ReportAsync(DateTimeOffset.UtcNow.AddDays(-14), DateTimeOffset.UtcNow, LatencyGrouping.ProviderAccount, default)).Series.Count),
+            ("Latency: 24 h by model", async () => (await latency.ReportAsync(clock.GetUtcNow().AddHours(-24), clock.GetUtcNow(), LatencyGrouping.Model, default)).Series.Count),
+            ("Latency: 14 days by provider account", async () => (await latency.ReportAsync(clock.GetUtcNow().AddDays(-14), clock.GetUtcNow(), LatencyGrouping.ProviderAccount, default)).Series.Count),
         };
 
         var results = new List<(string, double, double)>();
@@ -109,4 +119,10 @@ internal static class Measure
         }
         return results;
     }
+}
+
+/// <summary>A clock that stands still at one instant.</summary>
+internal sealed class AnchoredClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }
