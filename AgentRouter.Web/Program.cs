@@ -7,6 +7,7 @@ using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Telemetry;
 
@@ -21,6 +22,7 @@ builder.AddBudgets();
 builder.AddRateLimits();
 builder.AddTelemetry();
 builder.AddBilling();
+builder.AddPricing();
 builder.AddBillingReports();
 builder.AddMcp();
 builder.AddJobs();

@@ -39,8 +39,9 @@ public sealed record RecordedRequest(string Method, string Path, string QueryStr
 /// <summary>Token counts the fake reports. <see cref="Input"/> is uncached input: OpenAI and Gemini report
 /// Input + CacheRead as their prompt count. <see cref="Output"/> is written verbatim as each provider's output
 /// count (OpenAI's completion_tokens conventionally includes reasoning; Gemini's candidatesTokenCount does not).
-/// <see cref="CacheWrite"/> is Anthropic-only.</summary>
-public sealed record FakeUsage(int Input, int Output, int CacheWrite = 0, int CacheRead = 0, int Reasoning = 0);
+/// <see cref="CacheWrite"/> is Anthropic-only, as are <see cref="CacheWrite1h"/> (the one-hour part of it, reported in
+/// <c>cache_creation</c>) and <see cref="WebSearches"/> (<c>server_tool_use</c>, reported with the final usage).</summary>
+public sealed record FakeUsage(int Input, int Output, int CacheWrite = 0, int CacheRead = 0, int Reasoning = 0, int CacheWrite1h = 0, int WebSearches = 0);
 
 /// <summary>A loopback fake of an LLM provider upstream (real Kestrel on 127.0.0.1, random port) that answers in the
 /// real Anthropic, OpenAI or Gemini wire format and records every request it receives.</summary>
@@ -194,7 +195,9 @@ public sealed class FakeProvider : IAsyncDisposable
         frames.Add(Event("content_block_stop", new { type = "content_block_stop", index = 0 }));
         frames.Add(Event("message_delta", new
         {
-            type = "message_delta", delta = new { stop_reason = "end_turn", stop_sequence = (string?)null }, usage = new { output_tokens = usage.Output },
+            type = "message_delta", delta = new { stop_reason = "end_turn", stop_sequence = (string?)null },
+            // With server tools the final delta repeats the cumulative usage, server_tool_use included.
+            usage = usage.WebSearches > 0 ? AnthropicUsage(usage, usage.Output) : new { output_tokens = usage.Output },
         }));
         frames.Add(Event("message_stop", new { type = "message_stop" }));
         return StreamAsync(ctx, EventStream, frames, firstContentFrame: 3);
@@ -202,10 +205,18 @@ public sealed class FakeProvider : IAsyncDisposable
         static string Event(string name, object data) => $"event: {name}\ndata: {Json(data)}\n\n";
     }
 
-    private static object AnthropicUsage(FakeUsage u, int output) => new
+    private static object AnthropicUsage(FakeUsage u, int output)
     {
-        input_tokens = u.Input, cache_creation_input_tokens = u.CacheWrite, cache_read_input_tokens = u.CacheRead, output_tokens = output,
-    };
+        var usage = new JsonObject
+        {
+            ["input_tokens"] = u.Input, ["cache_creation_input_tokens"] = u.CacheWrite, ["cache_read_input_tokens"] = u.CacheRead,
+            ["cache_creation"] = new JsonObject { ["ephemeral_5m_input_tokens"] = u.CacheWrite - u.CacheWrite1h, ["ephemeral_1h_input_tokens"] = u.CacheWrite1h },
+            ["output_tokens"] = output,
+        };
+        if (u.WebSearches > 0)
+            usage["server_tool_use"] = new JsonObject { ["web_search_requests"] = u.WebSearches };
+        return usage;
+    }
 
     private Task? OpenAI(HttpContext ctx, string path, JsonObject? body) => path switch
     {

@@ -52,7 +52,8 @@ public sealed class OpenAIGatewayTests(GatewayFixture fixture) : IClassFixture<G
         Assert.True(s.Fake.LastRequest.BodyJson().GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
         Assert.DoesNotContain("\"prompt_tokens\"", body);
         Assert.DoesNotContain("\"choices\":[]", body);
-        Assert.EndsWith("data: [DONE]\n\n", body);
+        // The provider's stream ends with [DONE]; the router's cost comment follows it (SSE clients ignore comments).
+        Assert.EndsWith("data: [DONE]\n\n", body[..body.IndexOf(": x-agentrouter-cost-usd=", StringComparison.Ordinal)]);
         Assert.Equal((30, 12), (record.InputTokens, record.OutputTokens));
         Assert.True(record.Streamed);
     }

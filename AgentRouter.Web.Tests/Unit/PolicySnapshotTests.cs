@@ -1,3 +1,4 @@
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Keys;
 using AgentRouter.Web.Profiles;
@@ -11,7 +12,7 @@ public sealed class PolicySnapshotTests
     private static readonly UpstreamAccount OpenAI = new(Guid.NewGuid(), "openai-main", ProviderKind.OpenAI, "https://api.openai.com/v1", "sk-proj-secret");
 
     /// <summary>Claude Sonnet 4.5 list prices per million tokens.</summary>
-    private static readonly ModelPrice Sonnet = new(3.00m, 15.00m, 3.75m, 0.30m);
+    private static readonly PriceSheet Sonnet = new(DateTimeOffset.MinValue, new TokenRates(3.00m, 15.00m, 3.75m, 6.00m, 0.30m));
 
     private static TeamPolicy Team(params ModelRoute[] routes) => new(Guid.NewGuid(), "acme", BillingMode.Central, routes);
 
@@ -20,7 +21,7 @@ public sealed class PolicySnapshotTests
     [Fact]
     public void Resolve_PublicName_FindsTheRoute()
     {
-        var sonnet = new ModelRoute("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", Anthropic, Sonnet);
+        var sonnet = new ModelRoute("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", Anthropic, new PriceHistory([Sonnet]));
         var team = Team(sonnet, new ModelRoute("gpt-4o", "gpt-4o-2024-08-06", OpenAI, null));
 
         Assert.Same(sonnet, team.Resolve("claude-sonnet-4-5"));
@@ -30,7 +31,7 @@ public sealed class PolicySnapshotTests
     public void Resolve_ExactPinnedUpstreamId_FindsTheRoute()
     {
         var gpt = new ModelRoute("gpt-4o", "gpt-4o-2024-08-06", OpenAI, null);
-        var team = Team(new ModelRoute("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", Anthropic, Sonnet), gpt);
+        var team = Team(new ModelRoute("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", Anthropic, new PriceHistory([Sonnet])), gpt);
 
         Assert.Same(gpt, team.Resolve("gpt-4o-2024-08-06"));
     }
@@ -44,7 +45,7 @@ public sealed class PolicySnapshotTests
     [InlineData("")]
     public void Resolve_UnknownOrInexactName_IsNull(string requested)
     {
-        var team = Team(new ModelRoute("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", Anthropic, Sonnet));
+        var team = Team(new ModelRoute("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", Anthropic, new PriceHistory([Sonnet])));
 
         Assert.Null(team.Resolve(requested));
     }
@@ -82,14 +83,14 @@ public sealed class PolicySnapshotTests
         Assert.Null(PolicySnapshot.Empty.FindKey(KeyMaterial.Hash(key)));
     }
 
-    // ---- ModelPrice.Cost ---------------------------------------------------------------------------------
+    // ---- PriceSheet.Cost ---------------------------------------------------------------------------------
 
     [Fact]
     public void Cost_OneMillionCacheReadTokens_IsTheCacheReadPriceExactly()
     {
         var usage = new TokenUsage { CacheRead = 1_000_000 };
 
-        Assert.Equal(0.30m, Sonnet.Cost(usage));
+        Assert.Equal(0.30m, Sonnet.Cost(usage).Usd);
     }
 
     [Theory]
@@ -105,7 +106,7 @@ public sealed class PolicySnapshotTests
     {
         var usage = new TokenUsage { Input = input, Output = output, CacheWrite = cacheWrite, CacheRead = cacheRead };
 
-        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), Sonnet.Cost(usage));
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), Sonnet.Cost(usage).Usd);
     }
 
     [Fact]
@@ -115,7 +116,7 @@ public sealed class PolicySnapshotTests
         var usage = new TokenUsage { Input = 1_234_567, Output = 7_654_321, CacheWrite = 3, CacheRead = 999_999_999 };
 
         // 3.703701 + 114.814815 + 0.00001125 + 299.9999997
-        Assert.Equal(418.51852695m, Sonnet.Cost(usage));
+        Assert.Equal(418.51852695m, Sonnet.Cost(usage).Usd);
     }
 
     [Fact]
@@ -123,6 +124,6 @@ public sealed class PolicySnapshotTests
     {
         var usage = new TokenUsage { Output = 1000, Reasoning = 800 };
 
-        Assert.Equal(0.015m, Sonnet.Cost(usage));
+        Assert.Equal(0.015m, Sonnet.Cost(usage).Usd);
     }
 }

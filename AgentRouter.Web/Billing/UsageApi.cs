@@ -9,7 +9,8 @@ public sealed record UsageView(
     long Id, DateTimeOffset At, string RequestId, Guid TeamId, Guid? DeveloperId, Guid ApiKeyId, string Agent, string? SessionId,
     string Surface, string? RequestedModel, string? UpstreamModel, Guid? ProviderAccountId, string Billing, int Status, bool OverBudget,
     long InputTokens, long OutputTokens, long CacheWriteTokens, long CacheReadTokens, long ReasoningTokens, long TotalTokens,
-    decimal CostUsd, int LatencyMs, int? TimeToFirstByteMs, bool Streamed, string? Error, bool UsageEstimated);
+    decimal CostUsd, int LatencyMs, int? TimeToFirstByteMs, bool Streamed, string? Error, bool UsageEstimated,
+    long CacheWrite1hTokens = 0, long WebSearchRequests = 0, bool LongContext = false);
 
 internal static class UsageApi
 {
@@ -42,6 +43,7 @@ internal static class UsageApi
         return TypedResults.Ok(records.Select(u => new UsageView(
             u.Id, u.At, u.RequestId, u.TeamId, u.DeveloperId, u.ApiKeyId, u.Agent, u.SessionId, u.Surface, u.RequestedModel, u.UpstreamModel,
             u.ProviderAccountId, u.Billing.ToString().ToLowerInvariant(), u.Status, u.OverBudget, u.InputTokens, u.OutputTokens, u.CacheWriteTokens, u.CacheReadTokens,
-            u.ReasoningTokens, u.TotalTokens, u.CostUsd, u.LatencyMs, u.TimeToFirstByteMs, u.Streamed, u.Error, u.UsageEstimated)).ToList());
+            u.ReasoningTokens, u.TotalTokens, u.CostUsd, u.LatencyMs, u.TimeToFirstByteMs, u.Streamed, u.Error, u.UsageEstimated,
+            u.CacheWrite1hTokens, u.WebSearchRequests, u.LongContext)).ToList());
     }
 }

@@ -35,8 +35,19 @@ public sealed class UsageRecord
     /// <summary>Output tokens, including reasoning ("thinking") tokens.</summary>
     public long OutputTokens { get; set; }
 
+    /// <summary>Cache writes of both lifetimes; <see cref="CacheWrite1hTokens"/> says how many were one-hour writes.</summary>
     public long CacheWriteTokens { get; set; }
+
+    /// <summary>The part of <see cref="CacheWriteTokens"/> written with a one-hour lifetime (billed at its own rate).</summary>
+    public long CacheWrite1hTokens { get; set; }
+
     public long CacheReadTokens { get; set; }
+
+    /// <summary>Web searches the provider ran for the request (billed per 1,000).</summary>
+    public long WebSearchRequests { get; set; }
+
+    /// <summary>Whether the prompt was over the model's long-context threshold, so every token was billed at those rates.</summary>
+    public bool LongContext { get; set; }
 
     /// <summary>The part of <see cref="OutputTokens"/> spent on reasoning, where the provider says.</summary>
     public long ReasoningTokens { get; set; }

@@ -28,6 +28,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<ModelEntry> ModelEntries => Set<ModelEntry>();
     public DbSet<ProviderAccount> ProviderAccounts => Set<ProviderAccount>();
     public DbSet<CatalogEntry> Catalog => Set<CatalogEntry>();
+    public DbSet<CatalogPrice> CatalogPrices => Set<CatalogPrice>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Budget> Budgets => Set<Budget>();
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();

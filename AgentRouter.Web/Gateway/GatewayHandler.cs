@@ -4,6 +4,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Billing;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Telemetry;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ public sealed class GatewayHandler(
         var requestId = NewRequestId();
         context.TraceIdentifier = requestId;
         context.Response.Headers[UpstreamTransformer.RequestIdHeader] = requestId;
+        CostReport.Attach(context);
 
         var grant = identifier.Identify(context.Request, out var refusal);
         if (grant is null)
@@ -157,7 +159,7 @@ public sealed class GatewayHandler(
         var estimate = Estimate(body, route);
         var budgetSpan = RouterTelemetry.StartBudgetAdmission();
         var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
-            ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.Cost(estimate) ?? 0m)
+            ? budgets.Admit(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.At(clock.GetUtcNow())?.Cost(estimate).Usd ?? 0m)
             : Admission.Unlimited;
         RouterTelemetry.EndBudgetAdmission(budgetSpan, admission);
         if (admission.Refusal is { } refusal)
@@ -171,6 +173,7 @@ public sealed class GatewayHandler(
             context.Response.Headers[RemainingTokensHeader] = remainingTokens.ToString(CultureInfo.InvariantCulture);
         if (admission.RemainingUsd is { } remainingUsd)
             context.Response.Headers[RemainingUsdHeader] = remainingUsd.ToString("0.######", CultureInfo.InvariantCulture);
+        CostReport.Of(context).Admitted(admission);
         var limits = await rateLimits.AdmitAsync(context, surface.Dialect, grant, surface.IsBilled ? estimate.Total : 0);
         if (limits.Refusal is { } limited)
         {
@@ -183,6 +186,7 @@ public sealed class GatewayHandler(
         try
         {
             usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken, estimate);
+            await CostReport.Of(context).CompleteAsync(call.CostUsd, admission, surface.IsBilled ? usage.Total : 0, context.RequestAborted.IsCancellationRequested, context.RequestAborted);
         }
         finally
         {
@@ -204,7 +208,7 @@ public sealed class GatewayHandler(
         context.Request.Headers.TransferEncoding = default;
 
         var clientBody = context.Response.Body;
-        var tap = new UsageTap(clientBody, context.Response, surface.Dialect, withholdUsageChunk);
+        var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, body.Stream || surface == ApiSurface.GeminiStream), context.Response, surface.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
         ForwarderError error;
         var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, ForwardedHeaders.FilterQuery(context.Request.QueryString));
@@ -256,7 +260,7 @@ public sealed class GatewayHandler(
             call.CacheReadTokens = usage.CacheRead;
             call.ReasoningTokens = usage.Reasoning;
             // Passthrough usage keeps its notional cost; invoices bill it at zero.
-            call.CostUsd = route.Price?.Cost(usage) ?? 0m;
+            UsageCost.Record(call, usage, route.Price?.At(call.At));
         }
         if (error != ForwarderError.None)
             await UpstreamFailure(error).WriteAsync(context, surface.Dialect);

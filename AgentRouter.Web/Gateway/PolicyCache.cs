@@ -2,6 +2,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Keys;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.RateLimits;
@@ -47,7 +48,8 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var catalog = await db.Catalog.AsNoTracking().ToDictionaryAsync(c => c.Model, cancellationToken);
-        var prices = catalog.ToDictionary(c => c.Key, c => new ModelPrice(c.Value.InputPerMTok, c.Value.OutputPerMTok, c.Value.CacheWritePerMTok, c.Value.CacheReadPerMTok));
+        var prices = (await db.CatalogPrices.AsNoTracking().ToListAsync(cancellationToken))
+            .GroupBy(p => p.Model, StringComparer.Ordinal).ToDictionary(g => g.Key, g => new PriceHistory(g.Select(p => p.ToSheet())), StringComparer.Ordinal);
         var limits = catalog.ToDictionary(c => c.Key, c => new ModelLimits(c.Value.ContextWindow, c.Value.MaxOutputTokens));
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
@@ -79,7 +81,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
 internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveChangesInterceptor
 {
     private static readonly HashSet<Type> PolicyTypes =
-        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(ApiKey),
+        [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(CatalogPrice), typeof(ApiKey),
          typeof(Budget), typeof(McpServer), typeof(McpGrant), typeof(RateLimit)];
 
     // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.

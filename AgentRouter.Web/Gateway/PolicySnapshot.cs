@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.RateLimits;
@@ -69,8 +70,8 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
     }
 }
 
-/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price and limits.</summary>
-public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, ModelPrice? Price, ModelLimits? Limits = null);
+/// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price sheets and limits.</summary>
+public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, PriceHistory? Price, ModelLimits? Limits = null);
 
 /// <summary>What the catalog says the model can take and produce, when it says.</summary>
 public sealed record ModelLimits(int? ContextWindow, int? MaxOutputTokens);
@@ -88,12 +89,4 @@ public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, str
     internal string? Credential { get; } = credential;
 
     public override string ToString() => $"{Name} ({Kind})";
-}
-
-/// <summary>Catalog prices in USD per million tokens.</summary>
-public sealed record ModelPrice(decimal InputPerMTok, decimal OutputPerMTok, decimal CacheWritePerMTok, decimal CacheReadPerMTok)
-{
-    public decimal Cost(in TokenUsage usage) =>
-        (usage.Input * InputPerMTok + usage.Output * OutputPerMTok + usage.CacheWrite * CacheWritePerMTok + usage.CacheRead * CacheReadPerMTok)
-        / 1_000_000m;
 }

@@ -12,6 +12,12 @@ public struct TokenUsage
     public long CacheRead;
     public long Reasoning;
 
+    /// <summary>The part of <see cref="CacheWrite"/> written with a one-hour lifetime (Anthropic); the rest is five-minute.</summary>
+    public long CacheWrite1h;
+
+    /// <summary>Web searches the provider's server tool ran for the answer (Anthropic <c>server_tool_use</c>).</summary>
+    public long WebSearches;
+
     /// <summary>Whether the provider reported anything at all.</summary>
     public bool Reported;
 
@@ -54,6 +60,10 @@ public struct TokenUsage
         Set(ref Output, usage, "output_tokens");
         Set(ref CacheWrite, usage, "cache_creation_input_tokens");
         Set(ref CacheRead, usage, "cache_read_input_tokens");
+        if (usage.TryGetProperty("cache_creation", out var creation) && creation.ValueKind == JsonValueKind.Object)
+            Set(ref CacheWrite1h, creation, "ephemeral_1h_input_tokens");
+        if (usage.TryGetProperty("server_tool_use", out var tools) && tools.ValueKind == JsonValueKind.Object)
+            Set(ref WebSearches, tools, "web_search_requests");
     }
 
     private void ApplyOpenAI(JsonElement usage)
