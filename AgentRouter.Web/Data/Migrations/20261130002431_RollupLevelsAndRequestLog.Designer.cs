@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AgentRouter.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261129235708_RollupLevelsAndRequestLog")]
+    [Migration("20261130002431_RollupLevelsAndRequestLog")]
     partial class RollupLevelsAndRequestLog
     {
         /// <inheritdoc />
@@ -594,6 +594,9 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Property<long>("CacheReadTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("CacheWrite1hTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CacheWriteTokens")
                         .HasColumnType("INTEGER");
 
@@ -612,6 +615,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("LatencyMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("LongContext")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("OutputTokens")
@@ -661,6 +667,9 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("UsageEstimated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WebSearchRequests")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -1108,27 +1117,11 @@ namespace AgentRouter.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<decimal>("CacheReadPerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("TEXT");
-
-                    b.Property<decimal>("CacheWritePerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("TEXT");
-
                     b.Property<int?>("ContextWindow")
                         .HasColumnType("INTEGER");
 
-                    b.Property<decimal>("InputPerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("TEXT");
-
                     b.Property<int?>("MaxOutputTokens")
                         .HasColumnType("INTEGER");
-
-                    b.Property<decimal>("OutputPerMTok")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("TEXT");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
@@ -1136,6 +1129,79 @@ namespace AgentRouter.Web.Data.Migrations
                     b.HasKey("Model");
 
                     b.ToTable("Catalog");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Providers.CatalogPrice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("CacheReadPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CacheWrite1hPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CacheWrite5mPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CodeExecutionPerHour")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EffectiveFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("InputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("LongCacheReadPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("LongCacheWrite1hPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("LongCacheWrite5mPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LongContextThreshold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal?>("LongInputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("LongOutputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("OutputPerMTok")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("WebSearchPer1K")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Model", "EffectiveFrom")
+                        .IsUnique();
+
+                    b.ToTable("CatalogPrices", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Providers.ProviderAccount", b =>
@@ -1503,6 +1569,15 @@ namespace AgentRouter.Web.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.Providers.CatalogPrice", b =>
+                {
+                    b.HasOne("AgentRouter.Web.Providers.CatalogEntry", null)
+                        .WithMany("Prices")
+                        .HasForeignKey("Model")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AgentRouter.Web.RateLimits.RateLimit", b =>
                 {
                     b.HasOne("AgentRouter.Web.Profiles.AccessProfile", null)
@@ -1591,6 +1666,11 @@ namespace AgentRouter.Web.Data.Migrations
                     b.Navigation("McpGrants");
 
                     b.Navigation("Models");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Providers.CatalogEntry", b =>
+                {
+                    b.Navigation("Prices");
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Teams.Team", b =>
