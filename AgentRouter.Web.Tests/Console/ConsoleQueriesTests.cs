@@ -69,10 +69,13 @@ public sealed class ConsoleQueriesTests(GatewayFixture fixture) : IClassFixture<
     public async Task Overview_CountsTodaysRequestsTokensAndCost()
     {
         var s = await fixture.ScenarioAsync("anthropic", "overview-model", "overview-upstream");
+        var rollUp = fixture.Router.Services.GetRequiredService<AgentRouter.Web.Billing.UsageRollupJob>();
+        await rollUp.RunAsync(CancellationToken.None);
         var before = await Queries.OverviewAsync(CancellationToken.None);
         s.Fake.Usage = new Fakes.FakeUsage(Input: 100, Output: 50);
         using var response = await s.Client.SendAsync(Requests.Anthropic(s.Key, Requests.Message(s.PublicName)));
         await fixture.Router.Usage.For(response);
+        await rollUp.RunAsync(CancellationToken.None);
 
         var after = await Queries.OverviewAsync(CancellationToken.None);
 

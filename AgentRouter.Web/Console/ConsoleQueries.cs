@@ -36,36 +36,49 @@ public sealed record AuditRow(long Id, DateTimeOffset At, string Actor, string A
 
 public sealed record UsageRow(DateTimeOffset At, string Agent, string? Model, int Status, long Tokens, decimal CostUsd, int LatencyMs, string? Error);
 
-/// <summary>Read models for the console pages. Usage figures come from the raw records for now; the finance
-/// roll-up tables (budgets and invoices issue) will take over when usage grows.</summary>
-public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, TimeProvider clock)
+/// <summary>Read models for the console pages. Usage totals come from the daily roll-ups; the recent-requests lists read
+/// the newest records through their indexes.</summary>
+public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, TimeProvider clock, Billing.BillingCalendar calendar)
 {
+    /// <summary>Today, this month (local days in <c>Billing:TimeZone</c>), the month's top teams and the last 14 days,
+    /// read from the daily roll-ups only: a few thousand rows at most, however many requests the month held. The
+    /// figures are as fresh as the last roll-up run (every minute).</summary>
     public async Task<OverviewStats> OverviewAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var since = today.AddDays(-13) < month ? today.AddDays(-13) : month;
+        var today = calendar.DayOf(clock.GetUtcNow());
+        var month = new DateOnly(today.Year, today.Month, 1);
+        var fortnight = today.AddDays(-13);
+        var since = fortnight < month ? fortnight : month;
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Usage.AsNoTracking().Where(u => u.At >= since)
-            .Select(u => new { u.At, u.TeamId, Tokens = u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens, u.CostUsd, Failed = u.Status >= 500 || (u.Error != null && u.Status >= 400) })
+        var rollups = db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= since && r.Day <= today);
+        var byDay = await rollups.GroupBy(r => r.Day)
+            .Select(g => new
+            {
+                Day = g.Key, Requests = g.Sum(r => r.Requests), Errors = g.Sum(r => r.Errors), Cost = g.Sum(r => r.CostUsd),
+                Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
+            })
+            .ToDictionaryAsync(d => d.Day, cancellationToken);
+        var teamTotals = await rollups.Where(r => r.Day >= month).GroupBy(r => r.TeamId)
+            .Select(g => new
+            {
+                TeamId = g.Key, Requests = g.Sum(r => r.Requests), Cost = g.Sum(r => r.CostUsd),
+                Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
+            })
             .ToListAsync(cancellationToken);
-        var teams = await db.Teams.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
+        var top = teamTotals.OrderByDescending(t => t.Cost).ThenByDescending(t => t.Tokens).Take(5).ToList();
+        var topIds = top.Select(t => t.TeamId).ToList();
+        var teams = await db.Teams.AsNoTracking().Where(t => topIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
 
-        UsageTotals Totals(DateTimeOffset from)
+        UsageTotals Totals(DateOnly from)
         {
-            var window = rows.Where(r => r.At >= from).ToList();
-            return new UsageTotals(window.Count, window.Sum(r => r.Tokens), window.Sum(r => r.CostUsd), window.Count(r => r.Failed));
+            var days = byDay.Values.Where(d => d.Day >= from).ToList();
+            return new UsageTotals(days.Sum(d => d.Requests), days.Sum(d => d.Tokens), days.Sum(d => d.Cost), days.Sum(d => d.Errors));
         }
 
-        var topTeams = rows.Where(r => r.At >= month).GroupBy(r => r.TeamId)
-            .Select(g => new TeamUsage(g.Key, teams.GetValueOrDefault(g.Key, "(deleted team)"), g.Count(), g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)))
-            .OrderByDescending(t => t.CostUsd).ThenByDescending(t => t.Tokens).Take(5).ToList();
-        var byDay = rows.GroupBy(r => DateOnly.FromDateTime(r.At.UtcDateTime))
-            .ToDictionary(g => g.Key, g => new DailyUsage(g.Key, g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)));
-        var daily = Enumerable.Range(0, 14).Select(i => DateOnly.FromDateTime(today.AddDays(i - 13).UtcDateTime))
-            .Select(day => byDay.GetValueOrDefault(day) ?? new DailyUsage(day, 0, 0)).ToList();
+        var topTeams = top.Select(t => new TeamUsage(t.TeamId, teams.GetValueOrDefault(t.TeamId, "(deleted team)"), t.Requests, t.Tokens, t.Cost)).ToList();
+        var daily = Enumerable.Range(0, 14).Select(i => fortnight.AddDays(i))
+            .Select(day => byDay.TryGetValue(day, out var d) ? new DailyUsage(day, d.Tokens, d.Cost) : new DailyUsage(day, 0, 0)).ToList();
         return new OverviewStats(Totals(today), Totals(month), topTeams, daily);
     }
 

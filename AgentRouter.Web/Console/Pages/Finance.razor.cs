@@ -30,8 +30,7 @@ public partial class Finance
     /// <summary>The CSV export of exactly what the page shows.</summary>
     public string CsvUrl => "/api/finance/attribution.csv?" + AttributionQuery.QueryString(Filter);
 
-    private List<ChartSeries<double>> _spend = [];
-    private (List<ChartSeries<double>> Series, string[] Labels) _developers, _models, _agents;
+    private Charts.Plot _spend = null!, _developers = null!, _models = null!, _agents = null!;
 
     protected override async Task OnInitializedAsync() => Choices = await Queries.ChoicesAsync(CancellationToken.None);
 
