@@ -5,6 +5,7 @@ using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Console;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Hosting;
 using AgentRouter.Web.Jobs;
 using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Pricing;
@@ -15,8 +16,9 @@ using AgentRouter.Web.Telemetry;
 if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
+builder.AddHosting();
 builder.AddData();
 builder.AddRedis();
 builder.AddGateway();
@@ -35,6 +37,7 @@ builder.AddHealth();
 
 var app = builder.Build();
 
+app.UseHosting();
 app.UseExceptionHandler();
 app.UseConsoleSecurityHeaders();
 app.UseAuthentication();

@@ -129,9 +129,9 @@ public sealed class AttributionQueriesTests(AttributionQueriesTests.GeneratedMon
 
         var series = FinanceCharts.SpendByTeam(report);
 
-        Assert.Equal(FinanceCharts.MaxTeamSeries + 1, series.Count);
-        Assert.Equal("Other teams", series[^1].Name);
-        Assert.Equal(new double[] { 8 + 9 + 10, 3 }, series[^1].Data);
+        Assert.Equal(FinanceCharts.MaxTeamSeries + 1, series.Series.Count);
+        Assert.Equal("Other teams", series.Series[^1].Name);
+        Assert.Equal(new double?[] { 8 + 9 + 10, 3 }, series.Series[^1].Values);
     }
 
     private (AttributionFilter, Func<UsageRecord, bool>) Filter(string which)

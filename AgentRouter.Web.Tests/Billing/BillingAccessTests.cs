@@ -81,6 +81,33 @@ public sealed partial class BillingAccessTests(RouterFactory router) : IClassFix
     }
 
     [Fact]
+    public async Task JobsDashboardStats_AnswerTheDashboardsPoll_WithoutAServerError()
+    {
+        var admin = await SignInAsync(Roles.Admin);
+        var page = await (await admin.GetAsync("/jobs")).Content.ReadAsStringAsync();
+        // The dashboard's script polls POST stats with the metrics it shows and its anti-forgery header.
+        var csrfHeader = CsrfAttribute("header").Match(page).Groups[1].Value;
+        var csrfToken = CsrfAttribute("token").Match(page).Groups[1].Value;
+        using var poll = new HttpRequestMessage(HttpMethod.Post, "/jobs/stats")
+        {
+            Content = new FormUrlEncodedContent([new("metrics[]", "enqueued:count-or-null"), new("metrics[]", "failed:count-or-null"), new("metrics[]", "succeeded:count")]),
+        };
+        if (csrfHeader.Length > 0)
+            poll.Headers.Add(csrfHeader, csrfToken);
+
+        var stats = await admin.SendAsync(poll);
+        var plain = await admin.GetAsync("/jobs/stats");
+
+        var body = await stats.Content.ReadAsStringAsync();
+        Assert.True(stats.StatusCode == HttpStatusCode.OK, $"POST /jobs/stats: {(int)stats.StatusCode} {body}");
+        Assert.Contains("\"succeeded:count\"", body);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, plain.StatusCode);
+        Assert.Equal("POST", plain.Content.Headers.Allow.Single());
+    }
+
+    private static Regex CsrfAttribute(string what) => new($"<meta name=\"csrf-{what}\" content=\"([^\"]*)\"");
+
+    [Fact]
     public async Task AdminToken_ReadsInvoices()
     {
         Assert.Equal("preview", (await router.Admin().SendAsync(HttpMethod.Get, "/api/admin/invoices/2025-02"))["status"]!.GetValue<string>());
@@ -103,7 +130,8 @@ public sealed partial class BillingAccessTests(RouterFactory router) : IClassFix
             ["email"] = email, ["password"] = Password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
         }));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/", response.Headers.Location!.OriginalString);
+        // Signing in from the front door lands each role on its own home.
+        Assert.Equal(AgentRouter.Web.Console.ConsoleHome.For([role]), response.Headers.Location!.OriginalString);
         return client;
     }
 

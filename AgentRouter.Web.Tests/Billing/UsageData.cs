@@ -32,6 +32,8 @@ public sealed record UsageData(DateOnly Month, DateTimeOffset Start, DateTimeOff
             ("not-approved", null, 0m, 0m, 0m, 0m),
         ];
 
+        // Two provider accounts serve the models, so latency can be told apart per account.
+        Guid[] accounts = [Guid.NewGuid(), Guid.NewGuid()];
         var records = new List<UsageRecord>();
         for (var n = 0; n < count; n++)
         {
@@ -61,7 +63,9 @@ public sealed record UsageData(DateOnly Month, DateTimeOffset Start, DateTimeOff
                 Agent = agent, Surface = "anthropic", RequestedModel = model.Requested, UpstreamModel = model.Upstream,
                 Billing = passthrough ? UsageBilling.Passthrough : UsageBilling.Central,
                 Status = refused ? 403 : failed ? 502 : 200, Error = refused ? "model_not_approved" : failed ? "upstream_failed_mid_response" : null,
-                InputTokens = input, OutputTokens = output, CacheWriteTokens = write, CacheReadTokens = read, CostUsd = cost, LatencyMs = 100,
+                InputTokens = input, OutputTokens = output, CacheWriteTokens = write, CacheReadTokens = read, CostUsd = cost,
+                ProviderAccountId = refused ? null : accounts[random.Next(accounts.Length)], LatencyMs = random.Next(40, 60_000),
+                TimeToFirstByteMs = random.Next(2) == 0 ? random.Next(20, 5_000) : null,
             });
         }
 

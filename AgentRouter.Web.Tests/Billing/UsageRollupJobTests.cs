@@ -15,9 +15,11 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private UsageRollupJob Job(int batchSize = 700) =>
-        new(router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(), _clock,
+    private UsageRollupJob Job(int batchSize = 700, string zone = "UTC") =>
+        new(router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(), Calendar(zone), _clock,
             Options.Create(new InvoiceOptions { RollupLag = TimeSpan.Zero }), Options.Create(new DataOptions()), NullLogger<UsageRollupJob>.Instance) { BatchSize = batchSize };
+
+    private static BillingCalendar Calendar(string zone) => new(Options.Create(new InvoiceOptions { TimeZone = zone }));
 
     [Fact]
     public async Task RollUp_OfAGeneratedMonth_IsExact_AndRunningItAgainChangesNothing()
@@ -35,6 +37,23 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         Assert.Equal(await WatermarkAsync(), watermark);
         Assert.Equal(Expected(data.Records), second);
         Assert.Equal(data.Records.Max(r => r.Id), watermark);
+        Assert.Equal(ExpectedDaily(data.Records, Calendar("UTC")), await DailyAsync(data));
+        Assert.Equal(ExpectedLatency(data.Records), await LatencyAsync(data));
+    }
+
+    [Fact]
+    public async Task DailyLevel_FollowsTheTimeZone_AndIsRebuiltWhenTheZoneChanges()
+    {
+        var data = await UsageData.GenerateAsync(router.Services, new DateOnly(2025, 6, 1), count: 800, seed: 4);
+        await Job().RunAsync(CancellationToken.None);
+        Assert.Equal(ExpectedDaily(data.Records, Calendar("UTC")), await DailyAsync(data));
+
+        await Job(batchSize: 300, zone: "America/New_York").RunAsync(CancellationToken.None);
+
+        var newYork = await DailyAsync(data);
+        Assert.Equal(ExpectedDaily(data.Records, Calendar("America/New_York")), newYork);
+        Assert.NotEqual(ExpectedDaily(data.Records, Calendar("UTC")), newYork);
+        Assert.Equal(Expected(data.Records), await RollupsAsync(data));
     }
 
     [Fact]
@@ -56,6 +75,7 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
 
         Assert.Equal(late.Length, counted);
         Assert.Equal(Expected(data.Records.Concat(late)), await RollupsAsync(data));
+        Assert.Equal(ExpectedDaily(data.Records.Concat(late), Calendar("UTC")), await DailyAsync(data));
     }
 
     [Fact]
@@ -66,6 +86,53 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Job(batchSize: 150).RunAsync(CancellationToken.None))));
 
         Assert.Equal(Expected(data.Records), await RollupsAsync(data));
+        Assert.Equal(ExpectedDaily(data.Records, Calendar("UTC")), await DailyAsync(data));
+    }
+
+    /// <summary>The daily rows, computed directly from the raw records.</summary>
+    private static List<string> ExpectedDaily(IEnumerable<UsageRecord> records, BillingCalendar calendar) => records
+        .GroupBy(r => (Day: calendar.DayOf(r.At), r.TeamId, Developer: r.DeveloperId ?? Guid.Empty, r.Agent, Requested: r.RequestedModel ?? "", Upstream: r.UpstreamModel ?? "", r.Billing))
+        .Select(g => DescribeDay(g.Key.Day, g.Key.TeamId, g.Key.Developer, g.Key.Agent, g.Key.Requested, g.Key.Upstream, g.Key.Billing, g.Count(),
+            g.Count(r => r.Status >= 400 || r.Error != null), g.Sum(r => r.TotalTokens), g.Sum(r => r.CostUsd)))
+        .Order(StringComparer.Ordinal).ToList();
+
+    private async Task<List<string>> DailyAsync(UsageData data)
+    {
+        var teams = data.Teams.Select(t => t.Id).ToList();
+        await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var rows = await db.DailyUsageRollups.AsNoTracking().Where(r => teams.Contains(r.TeamId)).ToListAsync();
+        return rows.Select(r => DescribeDay(r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing, r.Requests, r.Errors,
+            r.TotalTokens, r.CostUsd)).Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static string DescribeDay(DateOnly day, Guid team, Guid developer, string agent, string requested, string upstream, UsageBilling billing,
+        long requests, long errors, long tokens, decimal cost) =>
+        $"{day:yyyy-MM-dd}|{team}|{developer}|{agent}|{requested}|{upstream}|{billing}|{requests}|{errors}|{tokens}|{cost:0.000000000}";
+
+    /// <summary>Per account, model and hour: the histograms of the successful records' latency and time to first byte.</summary>
+    private static List<string> ExpectedLatency(IEnumerable<UsageRecord> records) => records
+        .Where(r => r.Status < 400 && r.Error is null && r.ProviderAccountId is not null && r.UpstreamModel is not null)
+        .GroupBy(r => (Hour: UsageRollupJob.HourOf(r.At), Account: r.ProviderAccountId!.Value, Model: r.UpstreamModel!))
+        .Select(g =>
+        {
+            var (latency, firstByte) = (new LatencyHistogram(), new LatencyHistogram());
+            foreach (var r in g)
+            {
+                latency.Add(r.LatencyMs);
+                if (r.TimeToFirstByteMs is { } ttfb)
+                    firstByte.Add(ttfb);
+            }
+            return $"{g.Key.Hour:O}|{g.Key.Account}|{g.Key.Model}|{latency.Count}|{latency}|{firstByte.Count}|{firstByte}";
+        })
+        .Order(StringComparer.Ordinal).ToList();
+
+    private async Task<List<string>> LatencyAsync(UsageData data)
+    {
+        var accounts = data.Records.Where(r => r.ProviderAccountId is not null).Select(r => r.ProviderAccountId!.Value).Distinct().ToList();
+        await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var rows = await db.LatencyRollups.AsNoTracking().Where(r => accounts.Contains(r.ProviderAccountId)).ToListAsync();
+        return rows.Select(r => $"{r.HourUtc:O}|{r.ProviderAccountId}|{r.Model}|{r.Requests}|{r.Latency}|{r.FirstByteRequests}|{r.FirstByte}")
+            .Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>What the roll-up rows must hold, computed directly from the raw records.</summary>

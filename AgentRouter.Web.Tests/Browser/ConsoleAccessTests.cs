@@ -23,7 +23,7 @@ public sealed class ConsoleAccessTests(BrowserFixture fixture) : IClassFixture<B
         await page.GetByLabel("Email").FillAsync("finance@corp.example");
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Finance" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Keys" })).ToHaveCountAsync(0);
 
         await page.GotoAsync("/keys");

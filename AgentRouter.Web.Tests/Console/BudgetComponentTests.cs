@@ -29,7 +29,7 @@ public sealed class BudgetComponentTests : ConsoleComponentContext
         var dialog = await ShowAsync<BudgetDialog>();
 
         Providers.Find("[data-testid=save-budget]").Click();
-        Providers.WaitForAssertion(() => Assert.Contains("Limit tokens, USD, or both", Providers.Markup));
+        Providers.WaitForAssertion(() => Assert.Contains("Limit tokens, an amount, or both", Providers.Markup));
         Assert.False(dialog.Result.IsCompleted);
 
         Providers.Find("[data-testid=budget-tokens]").Change("2000000");

@@ -8,7 +8,7 @@ namespace AgentRouter.Web.Tests.Console;
 public sealed class ConsoleNavTests : ConsoleComponentContext
 {
     [Theory]
-    [InlineData(Roles.Admin, new[] { "Overview", "Finance", "Invoices", "Teams", "Developers", "Keys", "Providers", "Model catalog", "MCP servers", "Audit log", "Settings", "Jobs" })]
+    [InlineData(Roles.Admin, new[] { "Overview", "Finance", "Invoices", "Teams", "Developers", "Keys", "Request log", "Providers", "Model catalog", "MCP servers", "Audit log", "Settings", "Jobs" })]
     [InlineData(Roles.Finance, new[] { "Overview", "Finance", "Invoices" })]
     [InlineData(Roles.Developer, new[] { "My access" })]
     public void EachRole_SeesItsOwnPages(string role, string[] expected)

@@ -1,4 +1,6 @@
 using AgentRouter.Web.Console.Dialogs;
+using AgentRouter.Web.Mcp;
+using AgentRouter.Web.Profiles;
 using AgentRouter.Web.Providers;
 using AgentRouter.Web.Teams;
 using Bunit;
@@ -8,6 +10,29 @@ namespace AgentRouter.Web.Tests.Console;
 
 public sealed class DialogTests : ConsoleComponentContext
 {
+    [Fact]
+    public async Task McpGrant_RestrictedToTools_OffersResourcesAndPrompts_DeniedUnlessTicked()
+    {
+        var server = new McpServerView(Guid.NewGuid(), "github", "https://mcp.example/", new McpAuthView("bearer", null, "…abcd"), DateTimeOffset.UtcNow, null);
+        var dialog = await ShowAsync(new DialogParameters<McpGrantDialog> { { d => d.Servers, [server] } });
+        var select = Providers.FindComponent<MudSelect<Guid?>>();
+        await select.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(server.Id));
+        Assert.Empty(Providers.FindComponents<MudCheckBox<bool>>());
+        var every = Providers.FindComponent<MudSwitch<bool>>();
+        await every.InvokeAsync(() => every.Instance.ValueChanged.InvokeAsync(false));
+
+        Providers.Find("[data-testid=grant-tools-typed]").Change("echo, search_issues");
+        var boxes = Providers.FindComponents<MudCheckBox<bool>>();
+        Assert.Equal(2, boxes.Count);
+        await boxes[0].InvokeAsync(() => boxes[0].Instance.ValueChanged.InvokeAsync(true));
+        Providers.Find("[data-testid=grant-mcp]").Click();
+        var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var grant = Assert.IsType<ProfileMcpServer>(result!.Data);
+        Assert.Equal((server.Id, true, false), (grant.ServerId, grant.Resources, grant.Prompts));
+        Assert.Equal(["echo", "search_issues"], grant.Tools);
+    }
+
     [Fact]
     public async Task CreateTeam_WithNothingEntered_ShowsFieldErrors_AndStaysOpen()
     {
@@ -25,7 +50,7 @@ public sealed class DialogTests : ConsoleComponentContext
     {
         var dialog = await ShowAsync<CreateTeamDialog>();
 
-        Providers.Find("[data-testid=team-name]").Change("Payments Platform");
+        Providers.Find("[data-testid=team-name]").Input("Payments Platform");
         Providers.Find("[data-testid=create-team]").Click();
         var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5));
 
@@ -37,8 +62,8 @@ public sealed class DialogTests : ConsoleComponentContext
     {
         var dialog = await ShowAsync<CreateTeamDialog>();
 
-        Providers.Find("[data-testid=team-name]").Change("x");
-        Providers.Find("[data-testid=team-slug]").Change("Has_Underscore");
+        Providers.Find("[data-testid=team-name]").Input("x");
+        Providers.Find("[data-testid=team-slug]").Input("Has_Underscore");
         Providers.Find("[data-testid=create-team]").Click();
 
         Providers.WaitForAssertion(() => Assert.Contains("lower-case letters", Providers.Markup));
@@ -90,7 +115,7 @@ public sealed class DialogTests : ConsoleComponentContext
         var dialog = await ShowAsync(new DialogParameters<PinUpgradeDialog>
         {
             { d => d.PublicName, "claude-sonnet-4-5" }, { d => d.Current, "claude-sonnet-4-5-20250929" },
-            { d => d.Candidates, ["claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20251101"] },
+            { d => d.Catalog, new[] { "claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20251101" }.Select(m => new CatalogView(m, 3, 15, 3.75m, 0.3m, null, DateTimeOffset.UnixEpoch)).ToList() },
         });
         Assert.Equal("claude-sonnet-4-5-20250929", Providers.Find("[data-testid=current-pin]").TextContent);
         Assert.True(UpgradeButton().HasAttribute("disabled"));

@@ -67,4 +67,23 @@ public sealed class FinancePageTests : ConsoleComponentContext, IClassFixture<At
         Assert.Equal((new DateOnly(2024, 6, 20), new DateOnly(2024, 6, 20)), (page.Instance.Filter.From, page.Instance.Filter.To));
         Assert.Single(page.Instance.Report!.Buckets);
     }
+
+    [Fact]
+    public void APreset_SetsThePeriod_AndTheFiltersLiveInTheUrl()
+    {
+        _ = Providers;
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        var team = _month.Data.Teams[1];
+        navigation.NavigateTo($"/finance?from=2024-06-03&to=2024-06-09&teamId={team.Id}");
+
+        var page = Render<Finance>();
+        page.WaitForState(() => page.Instance.Report is not null);
+        Assert.Equal(new AttributionFilter(new DateOnly(2024, 6, 3), new DateOnly(2024, 6, 9), team.Id), page.Instance.Filter);
+
+        page.Find("[data-testid=preset-last-7]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal((new DateOnly(2024, 6, 24), new DateOnly(2024, 6, 30)), (page.Instance.Filter.From, page.Instance.Filter.To)));
+        Assert.EndsWith($"/finance?from=2024-06-24&to=2024-06-30&teamId={team.Id}", navigation.Uri);
+        Assert.Contains("mud-button-filled", page.Find("[data-testid=preset-last-7]").ClassName);
+    }
 }

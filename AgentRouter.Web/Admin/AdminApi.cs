@@ -1,3 +1,4 @@
+using AgentRouter.Web.Console.Account;
 using AgentRouter.Web.Audit;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Data;
@@ -48,6 +49,7 @@ public static class AdminApi
         admin.MapUsageApi();
         admin.MapAuditApi();
         admin.MapAdminTokensApi();
+        admin.MapConsoleUsersApi();
         app.MapOpenApi();
         return app;
     }

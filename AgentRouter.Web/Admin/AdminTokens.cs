@@ -99,9 +99,7 @@ internal sealed class AdminBootstrap(IConfiguration configuration, IOptions<Data
         await db.SaveChangesAsync(cancellationToken);
 
         var path = Path.Combine(Path.GetFullPath(data.Value.Directory, environment.ContentRootPath), FileName);
-        await File.WriteAllTextAsync(path, secret + Environment.NewLine, cancellationToken);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await DataFolder.WritePrivateAsync(path, secret + Environment.NewLine, cancellationToken);
         logger.LogWarning("First start: an admin API token was written to {Path}. Use it as 'Authorization: Bearer <token>' on /api/admin, then revoke it once you have your own.", path);
     }
 }

@@ -8,7 +8,8 @@ namespace AgentRouter.Web.Audit;
 /// Callers pass views of the entity that carry no secrets.</summary>
 public static class AuditLog
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Relaxed escaping keeps "…" and non-Latin names readable in the stored before/after (the console HTML-encodes them).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void Audit(this AppDbContext db, Actor actor, string action, string entityType, object entityId, object? before, object? after) =>
         db.AuditEvents.Add(new AuditEvent

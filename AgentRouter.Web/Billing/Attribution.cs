@@ -33,8 +33,8 @@ public sealed record ToolCallTotals(long Calls, long Refused, IReadOnlyList<Attr
 public sealed record AttributionChoices(
     IReadOnlyList<(Guid Id, string Name)> Teams, IReadOnlyList<(Guid Id, string Name, Guid TeamId)> Developers, IReadOnlyList<string> Agents, IReadOnlyList<string> Models);
 
-/// <summary>The finance attribution view's read model. It reads only the hourly roll-ups (plus team and developer
-/// names), so its cost grows with the number of hours and keys, not with the number of requests.</summary>
+/// <summary>The finance attribution view's read model. It reads only the daily roll-ups (plus team and developer
+/// names), so its cost grows with the number of days and keys, not with the number of requests.</summary>
 public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, BillingCalendar calendar)
 {
     /// <summary>Periods up to this many days chart per day; longer ones per month.</summary>
@@ -77,7 +77,7 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
                 Cost = g.Sum(r => r.CostUsd),
             })
             .ToListAsync(cancellationToken);
-        var hourly = await rollups.GroupBy(r => new { r.HourUtc, r.TeamId }).Select(g => new { g.Key.HourUtc, g.Key.TeamId, Cost = g.Sum(r => r.CostUsd) })
+        var daily = await rollups.GroupBy(r => new { r.Day, r.TeamId }).Select(g => new { g.Key.Day, g.Key.TeamId, Cost = g.Sum(r => r.CostUsd) })
             .ToListAsync(cancellationToken);
 
         var teamIds = keyed.Select(k => k.Key.TeamId).Distinct().ToList();
@@ -105,11 +105,11 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
             rows.Sum(r => r.BilledUsd), rows.Where(r => r.Billing == "passthrough").Sum(r => r.CostUsd));
 
         var (buckets, bucketOf) = Buckets(filter);
-        var spend = hourly.GroupBy(c => c.TeamId).Select(team =>
+        var spend = daily.GroupBy(c => c.TeamId).Select(team =>
         {
             var series = new decimal[buckets.Count];
             foreach (var c in team)
-                series[bucketOf(c.HourUtc)] += c.Cost;
+                series[bucketOf(c.Day)] += c.Cost;
             return new TeamSeries(team.Key, TeamName(team.Key), series);
         }).OrderByDescending(s => s.CostUsd.Sum()).ThenBy(s => s.Team).ToList();
 
@@ -145,16 +145,15 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
         var developers = await db.Developers.AsNoTracking().OrderBy(d => d.Name).Select(d => new { d.Id, d.Name, d.TeamId }).ToListAsync(cancellationToken);
-        var agents = await db.UsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
-        var models = await db.UsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
+        var agents = await db.DailyUsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var models = await db.DailyUsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
         return new AttributionChoices(teams.Select(t => (t.Id, t.Name)).ToList(), developers.Select(d => (d.Id, d.Name, d.TeamId)).ToList(), agents,
             models.Select(m => ModelOf(m.RequestedModel, m.UpstreamModel)).Where(m => m.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList());
     }
 
-    private IQueryable<UsageRollup> Filtered(AppDbContext db, AttributionFilter filter)
+    private static IQueryable<DailyUsageRollup> Filtered(AppDbContext db, AttributionFilter filter)
     {
-        var (start, end) = (calendar.StartOf(filter.From), calendar.StartOf(filter.To.AddDays(1)));
-        var rollups = db.UsageRollups.AsNoTracking().Where(r => r.HourUtc >= start && r.HourUtc < end);
+        var rollups = db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= filter.From && r.Day <= filter.To);
         if (filter.TeamId is { } team)
             rollups = rollups.Where(r => r.TeamId == team);
         if (filter.DeveloperId is { } developer)
@@ -170,21 +169,20 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
 
     private static string ModelOf(string requested, string upstream) => upstream.Length > 0 ? upstream : requested;
 
-    /// <summary>Labels of the chart's time buckets (local days, or months for long periods) and the bucket of an hour.</summary>
-    private (List<string> Labels, Func<DateTimeOffset, int> BucketOf) Buckets(AttributionFilter filter)
+    /// <summary>Labels of the chart's time buckets (local days, or months for long periods) and the bucket of a day.</summary>
+    private static (List<string> Labels, Func<DateOnly, int> BucketOf) Buckets(AttributionFilter filter)
     {
         var days = filter.To.DayNumber - filter.From.DayNumber + 1;
         if (days <= MaxDailyBuckets)
         {
             var labels = Enumerable.Range(0, days).Select(i => filter.From.AddDays(i).ToString("dd MMM", CultureInfo.InvariantCulture)).ToList();
-            return (labels, hour => Math.Clamp(calendar.DayOf(hour).DayNumber - filter.From.DayNumber, 0, days - 1));
+            return (labels, day => Math.Clamp(day.DayNumber - filter.From.DayNumber, 0, days - 1));
         }
         var first = new DateOnly(filter.From.Year, filter.From.Month, 1);
         var months = (filter.To.Year - first.Year) * 12 + filter.To.Month - first.Month + 1;
         var monthLabels = Enumerable.Range(0, months).Select(i => first.AddMonths(i).ToString("MMM yyyy", CultureInfo.InvariantCulture)).ToList();
-        return (monthLabels, hour =>
+        return (monthLabels, day =>
         {
-            var day = calendar.DayOf(hour);
             return Math.Clamp((day.Year - first.Year) * 12 + day.Month - first.Month, 0, months - 1);
         });
     }

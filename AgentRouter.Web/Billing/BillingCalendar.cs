@@ -62,17 +62,10 @@ public sealed class BillingCalendar(IOptions<InvoiceOptions> options)
         return new DateOnly(day.Year, day.Month, 1);
     }
 
-    public DateOnly DayOf(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Zone).DateTime);
+    public DateOnly DayOf(DateTimeOffset instant) => LocalDay.Of(instant, Zone);
 
     /// <summary>The local midnight that starts a day, as a UTC instant.</summary>
-    public DateTimeOffset StartOf(DateOnly day)
-    {
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        // Where a DST change skips midnight, the day starts at the first local time that exists.
-        while (Zone.IsInvalidTime(local))
-            local = local.AddHours(1);
-        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, Zone), TimeSpan.Zero);
-    }
+    public DateTimeOffset StartOf(DateOnly day) => LocalDay.Start(day, Zone);
 
     /// <summary>[start, end) of a month.</summary>
     public (DateTimeOffset Start, DateTimeOffset End) MonthRange(DateOnly month)

@@ -19,6 +19,9 @@ public static class BillingReports
         builder.Services.AddSingleton<BillingCalendar>();
         builder.Services.AddSingleton<InvoiceService>();
         builder.Services.AddSingleton<AttributionQueries>();
+        builder.Services.AddSingleton<RequestLogQueries>();
+        builder.Services.AddSingleton<LatencyQueries>();
+        builder.Services.AddRequestLogPolicy();
         builder.Services.AddTransient<UsageRollupJob>();
         builder.Services.AddTransient<InvoiceJob>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(ReadPolicy, policy => policy
@@ -34,6 +37,7 @@ public static class BillingReports
         var finance = app.MapGroup("/api/finance").RequireAuthorization(ReadPolicy).WithTags("Finance");
         finance.MapGet("/attribution", GetAttributionAsync);
         finance.MapGet("/attribution.csv", GetAttributionCsvAsync);
+        app.MapRequestLogApi();
         return app;
     }
 

@@ -90,5 +90,12 @@ internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageR
         usage.HasIndex(u => u.At);
         usage.HasIndex(u => new { u.TeamId, u.At });
         usage.HasIndex(u => new { u.DeveloperId, u.At });
+        // The request log's filters: each is read through (column, At), newest first, and pages by (At, Id) — the id is
+        // the rowid, which SQLite keeps at the end of every index entry.
+        usage.HasIndex(u => new { u.Agent, u.At });
+        usage.HasIndex(u => new { u.RequestedModel, u.At });
+        usage.HasIndex(u => new { u.ProviderAccountId, u.At });
+        usage.HasIndex(u => new { u.Status, u.At });
+        usage.HasIndex(u => new { u.Error, u.At });
     }
 }

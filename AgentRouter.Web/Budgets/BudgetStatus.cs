@@ -26,6 +26,15 @@ public sealed class BudgetStatus(PolicyCache policy, IBudgetLedger ledger)
             .ToList();
     }
 
+    /// <summary>Service keys (no developer) are held to per-developer budgets under their own key id.</summary>
+    public List<BudgetUse> ForServiceKeys(Guid teamId, IEnumerable<(Guid KeyId, string Name)> keys)
+    {
+        if (!policy.Current.Teams.TryGetValue(teamId, out var team))
+            return [];
+        var list = keys.ToList();
+        return team.Budgets.Where(b => b.Scope == BudgetScope.Developer).SelectMany(budget => list.Select(k => Use(team, budget, k.KeyId, k.Name))).ToList();
+    }
+
     public List<BudgetUse> ForDeveloper(Guid teamId, Guid developerId)
     {
         if (!policy.Current.Teams.TryGetValue(teamId, out var team))

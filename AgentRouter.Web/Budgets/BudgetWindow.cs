@@ -6,7 +6,7 @@ public readonly record struct BudgetWindow(BudgetCadence Cadence, DateTimeOffset
 {
     public static BudgetWindow For(BudgetCadence cadence, DateTimeOffset instant, TimeZoneInfo zone)
     {
-        var local = TimeZoneInfo.ConvertTime(instant, zone).Date;
+        var local = Billing.LocalDay.Of(instant, zone).ToDateTime(TimeOnly.MinValue);
         var startDay = cadence switch
         {
             BudgetCadence.Daily => local,
@@ -26,13 +26,6 @@ public readonly record struct BudgetWindow(BudgetCadence Cadence, DateTimeOffset
     /// <summary>Whole seconds until the window resets (at least 1), for <c>retry-after</c>.</summary>
     public int SecondsUntilReset(DateTimeOffset now) => Math.Max(1, (int)Math.Ceiling((End - now).TotalSeconds));
 
-    private static DateTimeOffset LocalMidnight(DateTime day, TimeZoneInfo zone)
-    {
-        var midnight = DateTime.SpecifyKind(day, DateTimeKind.Unspecified);
-        // A few zones skip midnight itself on DST day; the day then starts at the first valid instant.
-        while (zone.IsInvalidTime(midnight))
-            midnight = midnight.AddMinutes(30);
-        var offset = zone.IsAmbiguousTime(midnight) ? zone.GetAmbiguousTimeOffsets(midnight).Max() : zone.GetUtcOffset(midnight);
-        return new DateTimeOffset(midnight, offset).ToUniversalTime();
-    }
+    private static DateTimeOffset LocalMidnight(DateTime day, TimeZoneInfo zone) =>
+        Billing.LocalDay.Start(DateOnly.FromDateTime(day), zone);
 }

@@ -4,6 +4,7 @@ using AgentRouter.Web.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 namespace AgentRouter.Web.Console;
@@ -51,13 +52,27 @@ public static class ConsoleExtensions
             {
                 // APIs answer with status codes, never with a redirect to a sign-in page.
                 OnRedirectToLogin = context => ApiStatusOr(context, StatusCodes.Status401Unauthorized),
-                OnRedirectToAccessDenied = context => ApiStatusOr(context, StatusCodes.Status403Forbidden),
+                OnRedirectToAccessDenied = context =>
+                {
+                    // The front door is Overview, which only Admin and Finance may open: send other roles to their own home.
+                    if (context.Request.Path == "/" && ConsoleHome.For(context.HttpContext.User) is var home && home != "/")
+                    {
+                        context.Response.Redirect(home);
+                        return Task.CompletedTask;
+                    }
+                    return ApiStatusOr(context, StatusCodes.Status403Forbidden);
+                },
             };
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ConsolePolicies.Admin, policy => policy.RequireRole(Roles.Admin))
             .AddPolicy(ConsolePolicies.Finance, policy => policy.RequireRole(Roles.Admin, Roles.Finance))
             .AddPolicy(ConsolePolicies.Developer, policy => policy.RequireRole(Roles.Admin, Roles.Developer));
+
+        // Role changes and disabled accounts take hold within a minute on open sessions, not after the default half hour.
+        builder.Services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = TimeSpan.FromMinutes(1));
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ConsoleOptions>, ValidateConsoleOptions>();
 
         builder.Services.AddSingleton<ConsoleUsers>();
         builder.Services.AddSingleton<IStoreSeeder, FirstAdminFromEnvironment>();
@@ -87,6 +102,7 @@ public static class ConsoleExtensions
 
     public static WebApplication MapConsole(this WebApplication app)
     {
+        Money.Configure(app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value);
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -100,6 +116,19 @@ public static class ConsoleExtensions
         else
             context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>Where each role starts: Admin on Overview, Finance on Finance, Developer on My access.</summary>
+public static class ConsoleHome
+{
+    public static string For(System.Security.Claims.ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Admin) ? "/" : user.IsInRole(Roles.Finance) ? "/finance" : user.IsInRole(Roles.Developer) ? "/me" : "/account/denied";
+
+    public static string For(IEnumerable<string> roles)
+    {
+        var set = roles.ToHashSet(StringComparer.Ordinal);
+        return set.Contains(Roles.Admin) ? "/" : set.Contains(Roles.Finance) ? "/finance" : set.Contains(Roles.Developer) ? "/me" : "/account/denied";
     }
 }
 

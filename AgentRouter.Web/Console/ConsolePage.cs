@@ -17,12 +17,26 @@ public abstract class ConsolePage : ComponentBase
     public async Task<Actor> ActorAsync() => Actor.From((await Authentication).User, Clock);
 
     /// <summary>Opens a dialog and returns its result data, or default when cancelled.</summary>
-    public async Task<T?> AskAsync<TDialog, T>(string title, DialogParameters<TDialog>? parameters = null) where TDialog : IComponent
+    public async Task<T?> AskAsync<TDialog, T>(string title, DialogParameters<TDialog>? parameters = null, DialogOptions? options = null) where TDialog : IComponent
     {
-        var dialog = await Dialogs.ShowAsync<TDialog>(title, parameters ?? [], new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+        var dialog = await Dialogs.ShowAsync<TDialog>(title, parameters ?? [], options ?? new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
         var result = await dialog.Result;
         return result is { Canceled: false, Data: T data } ? data : default;
     }
+
+    /// <summary>Options of a dialog that shows a secret once: neither Esc nor a click beside it may close it and lose the
+    /// secret; only its own button does.</summary>
+    public static readonly DialogOptions SecretOnceOptions = new()
+    {
+        MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = false, BackdropClick = false, CloseButton = false,
+    };
+
+    /// <summary>Shows a secret once, with the lines to paste, until the user says they have copied it.</summary>
+    public Task ShowSecretOnceAsync(string title, string secret, string label, IReadOnlyList<string> lines) =>
+        AskAsync<Dialogs.SecretOnceDialog, object>(title, new DialogParameters<Dialogs.SecretOnceDialog>
+        {
+            { d => d.Secret, secret }, { d => d.Label, label }, { d => d.Lines, lines },
+        }, SecretOnceOptions);
 
     /// <summary>A grid's paging and sorting, plus the page's search box, as a service query.</summary>
     protected static GridQuery Query<T>(GridState<T> state, string? search)

@@ -1,5 +1,6 @@
 using AgentRouter.Web.Audit;
 using AgentRouter.Web.Data;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentRouter.Web.Console;
@@ -31,38 +32,53 @@ public sealed record ToolCallRow(DateTimeOffset At, string Agent, string Server,
 
 public sealed record ProfileChange(DateTimeOffset At, string Actor, string Summary);
 
+public sealed record AuditRow(long Id, DateTimeOffset At, string Actor, string Action, string EntityType, string Entity, IReadOnlyList<FieldChange> Changes);
+
 public sealed record UsageRow(DateTimeOffset At, string Agent, string? Model, int Status, long Tokens, decimal CostUsd, int LatencyMs, string? Error);
 
-/// <summary>Read models for the console pages. Usage figures come from the raw records for now; the finance
-/// roll-up tables (budgets and invoices issue) will take over when usage grows.</summary>
-public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, TimeProvider clock)
+/// <summary>Read models for the console pages. Usage totals come from the daily roll-ups; the recent-requests lists read
+/// the newest records through their indexes.</summary>
+public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, TimeProvider clock, Billing.BillingCalendar calendar)
 {
+    /// <summary>Today, this month (local days in <c>Billing:TimeZone</c>), the month's top teams and the last 14 days,
+    /// read from the daily roll-ups only: a few thousand rows at most, however many requests the month held. The
+    /// figures are as fresh as the last roll-up run (every minute).</summary>
     public async Task<OverviewStats> OverviewAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var since = today.AddDays(-13) < month ? today.AddDays(-13) : month;
+        var today = calendar.DayOf(clock.GetUtcNow());
+        var month = new DateOnly(today.Year, today.Month, 1);
+        var fortnight = today.AddDays(-13);
+        var since = fortnight < month ? fortnight : month;
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Usage.AsNoTracking().Where(u => u.At >= since)
-            .Select(u => new { u.At, u.TeamId, Tokens = u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens, u.CostUsd, Failed = u.Status >= 500 || (u.Error != null && u.Status >= 400) })
+        var rollups = db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= since && r.Day <= today);
+        var byDay = await rollups.GroupBy(r => r.Day)
+            .Select(g => new
+            {
+                Day = g.Key, Requests = g.Sum(r => r.Requests), Errors = g.Sum(r => r.Errors), Cost = g.Sum(r => r.CostUsd),
+                Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
+            })
+            .ToDictionaryAsync(d => d.Day, cancellationToken);
+        var teamTotals = await rollups.Where(r => r.Day >= month).GroupBy(r => r.TeamId)
+            .Select(g => new
+            {
+                TeamId = g.Key, Requests = g.Sum(r => r.Requests), Cost = g.Sum(r => r.CostUsd),
+                Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
+            })
             .ToListAsync(cancellationToken);
-        var teams = await db.Teams.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
+        var top = teamTotals.OrderByDescending(t => t.Cost).ThenByDescending(t => t.Tokens).Take(5).ToList();
+        var topIds = top.Select(t => t.TeamId).ToList();
+        var teams = await db.Teams.AsNoTracking().Where(t => topIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
 
-        UsageTotals Totals(DateTimeOffset from)
+        UsageTotals Totals(DateOnly from)
         {
-            var window = rows.Where(r => r.At >= from).ToList();
-            return new UsageTotals(window.Count, window.Sum(r => r.Tokens), window.Sum(r => r.CostUsd), window.Count(r => r.Failed));
+            var days = byDay.Values.Where(d => d.Day >= from).ToList();
+            return new UsageTotals(days.Sum(d => d.Requests), days.Sum(d => d.Tokens), days.Sum(d => d.Cost), days.Sum(d => d.Errors));
         }
 
-        var topTeams = rows.Where(r => r.At >= month).GroupBy(r => r.TeamId)
-            .Select(g => new TeamUsage(g.Key, teams.GetValueOrDefault(g.Key, "(deleted team)"), g.Count(), g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)))
-            .OrderByDescending(t => t.CostUsd).ThenByDescending(t => t.Tokens).Take(5).ToList();
-        var byDay = rows.GroupBy(r => DateOnly.FromDateTime(r.At.UtcDateTime))
-            .ToDictionary(g => g.Key, g => new DailyUsage(g.Key, g.Sum(r => r.Tokens), g.Sum(r => r.CostUsd)));
-        var daily = Enumerable.Range(0, 14).Select(i => DateOnly.FromDateTime(today.AddDays(i - 13).UtcDateTime))
-            .Select(day => byDay.GetValueOrDefault(day) ?? new DailyUsage(day, 0, 0)).ToList();
+        var topTeams = top.Select(t => new TeamUsage(t.TeamId, teams.GetValueOrDefault(t.TeamId, "(deleted team)"), t.Requests, t.Tokens, t.Cost)).ToList();
+        var daily = Enumerable.Range(0, 14).Select(i => fortnight.AddDays(i))
+            .Select(day => byDay.TryGetValue(day, out var d) ? new DailyUsage(day, d.Tokens, d.Cost) : new DailyUsage(day, 0, 0)).ToList();
         return new OverviewStats(Totals(today), Totals(month), topTeams, daily);
     }
 
@@ -112,7 +128,13 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         var now = clock.GetUtcNow();
         var keys = db.ApiKeys.AsNoTracking().Where(k => (teamId == null || k.TeamId == teamId) && (developerId == null || k.DeveloperId == developerId));
         if (!string.IsNullOrWhiteSpace(query.Search))
-            keys = keys.Where(k => k.Name.Contains(query.Search) || k.Prefix.Contains(query.Search) || (k.ServiceAgent != null && k.ServiceAgent.Contains(query.Search)));
+        {
+            // Owner (name or email) and team (name or slug) too: "whose keys are these?" is the usual question.
+            var search = query.Search.ToLower();
+            keys = keys.Where(k => k.Name.ToLower().Contains(search) || k.Prefix.ToLower().Contains(search) || (k.ServiceAgent != null && k.ServiceAgent.Contains(search))
+                || db.Developers.Any(d => d.Id == k.DeveloperId && (d.Name.ToLower().Contains(search) || d.Email.Contains(search)))
+                || db.Teams.Any(t => t.Id == k.TeamId && (t.Name.ToLower().Contains(search) || t.Slug.Contains(search))));
+        }
         var sorted = query.SortBy switch
         {
             nameof(KeyRow.Name) => query.Descending ? keys.OrderByDescending(k => k.Name) : keys.OrderBy(k => k.Name),
@@ -127,14 +149,59 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         return new(await rows.ToListAsync(cancellationToken), await keys.CountAsync(cancellationToken));
     }
 
-    public async Task<GridPage<AuditEvent>> AuditAsync(GridQuery query, CancellationToken cancellationToken)
+    /// <summary>Audit events, newest first, as field-level differences with ids shown as names. The search matches the actor,
+    /// the action, the entity type, and the name of a team, developer, provider, MCP server or key: an event matches a name when
+    /// it concerns that entity or mentions its id (a developer's or key's team, a grant's server).</summary>
+    public async Task<GridPage<AuditRow>> AuditAsync(GridQuery query, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var names = await EntityNamesAsync(db, cancellationToken);
         var events = db.AuditEvents.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
-            events = events.Where(a => a.Actor.Contains(query.Search) || a.Action.Contains(query.Search) || a.EntityType.Contains(query.Search) || a.EntityId.Contains(query.Search));
+        {
+            var search = query.Search.Trim().ToLower();
+            var ids = names.Where(n => n.Value.Contains(search, StringComparison.OrdinalIgnoreCase)).Select(n => n.Key).Take(20).ToList();
+            Expression<Func<AuditEvent, bool>> matches = a => a.Actor.ToLower().Contains(search) || a.Action.ToLower().Contains(search)
+                || a.EntityType.ToLower().Contains(search) || a.EntityId.ToLower().Contains(search) || ids.Contains(a.EntityId);
+            foreach (var id in ids)
+                matches = Or(matches, a => (a.Before != null && a.Before.Contains(id)) || (a.After != null && a.After.Contains(id)));
+            events = events.Where(matches);
+        }
         var ordered = query.Descending || query.SortBy is null ? events.OrderByDescending(a => a.Id) : events.OrderBy(a => a.Id);
-        return new(await ordered.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken), await events.CountAsync(cancellationToken));
+        var page = await ordered.Skip(query.Page * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken);
+        var rows = page.Select(a => new AuditRow(a.Id, a.At, a.Actor, a.Action, a.EntityType, names.GetValueOrDefault(a.EntityId) ?? a.EntityId,
+            AuditDiff.Compare(a.Before, a.After, names.GetValueOrDefault))).ToList();
+        return new(rows, await events.CountAsync(cancellationToken));
+    }
+
+    /// <summary>Id (as audit JSON writes it) → a readable name, for the entities an audit event can mention.</summary>
+    private static async Task<Dictionary<string, string>> EntityNamesAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var t in await db.Teams.AsNoTracking().Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken))
+            names[t.Id.ToString()] = t.Name;
+        foreach (var d in await db.Developers.AsNoTracking().Select(d => new { d.Id, d.Name }).ToListAsync(cancellationToken))
+            names[d.Id.ToString()] = d.Name;
+        foreach (var p in await db.ProviderAccounts.AsNoTracking().Select(p => new { p.Id, p.Name }).ToListAsync(cancellationToken))
+            names[p.Id.ToString()] = p.Name;
+        foreach (var m in await db.McpServers.AsNoTracking().Select(m => new { m.Id, m.Name }).ToListAsync(cancellationToken))
+            names[m.Id.ToString()] = m.Name;
+        foreach (var k in await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.Prefix, k.Name }).ToListAsync(cancellationToken))
+            names[k.Id.ToString()] = $"{k.Prefix} ({k.Name})";
+        foreach (var u in await db.Users.AsNoTracking().Select(u => new { u.Id, u.Email }).ToListAsync(cancellationToken))
+            names[u.Id] = u.Email ?? u.Id;
+        return names;
+    }
+
+    private static Expression<Func<T, bool>> Or<T>(Expression<Func<T, bool>> left, Expression<Func<T, bool>> right)
+    {
+        var body = new Rebind(right.Parameters[0], left.Parameters[0]).Visit(right.Body);
+        return Expression.Lambda<Func<T, bool>>(Expression.OrElse(left.Body, body), left.Parameters);
+    }
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 
     public async Task<List<UsageRow>> RecentUsageAsync(Guid? teamId, Guid? developerId, int take, CancellationToken cancellationToken)
@@ -175,7 +242,24 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var events = await db.AuditEvents.AsNoTracking().Where(a => a.EntityType == "Team" && a.EntityId == teamId.ToString() && a.Action == "profile.updated")
             .OrderByDescending(a => a.Id).Take(50).ToListAsync(cancellationToken);
-        return events.Select(e => new ProfileChange(e.At, e.Actor, DescribePins(Pins(e.Before), Pins(e.After)))).ToList();
+        return events.Select(e => new ProfileChange(e.At, e.Actor, Describe(e.Before, e.After))).ToList();
+    }
+
+    /// <summary>Pin changes, then the other sections the edit touched by name ("budgets changed"), never "no pin changes"
+    /// for an edit that changed something else.</summary>
+    internal static string Describe(string? before, string? after)
+    {
+        var parts = new List<string>();
+        var pins = DescribePins(Pins(before), Pins(after));
+        if (pins.Length > 0)
+            parts.Add(pins);
+        var changed = AuditDiff.Compare(before, after).Select(c => c.Field.Split('.', '[')[0]).Distinct().ToList();
+        foreach (var (section, label) in new[] { ("budgets", "budgets changed"), ("mcpServers", "MCP grants changed"), ("billing", "billing changed"), ("limits", "rate limits changed") })
+            if (changed.Contains(section))
+                parts.Add(label);
+        if (pins.Length == 0 && changed.Contains("models"))
+            parts.Add("model providers changed");
+        return parts.Count == 0 ? "saved without changes" : string.Join("; ", parts);
     }
 
     private static Dictionary<string, string> Pins(string? json)
@@ -196,6 +280,6 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
         parts.AddRange(after.Where(a => !before.ContainsKey(a.Key)).Select(a => $"approved {a.Key} → {a.Value}"));
         parts.AddRange(after.Where(a => before.TryGetValue(a.Key, out var old) && old != a.Value).Select(a => $"{a.Key}: {before[a.Key]} → {a.Value}"));
         parts.AddRange(before.Where(b => !after.ContainsKey(b.Key)).Select(b => $"removed {b.Key}"));
-        return parts.Count == 0 ? "no pin changes" : string.Join("; ", parts);
+        return string.Join("; ", parts);
     }
 }

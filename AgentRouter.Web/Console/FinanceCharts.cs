@@ -1,5 +1,5 @@
 using AgentRouter.Web.Billing;
-using MudBlazor;
+using AgentRouter.Web.Console.Charts;
 
 namespace AgentRouter.Web.Console;
 
@@ -10,22 +10,21 @@ public static class FinanceCharts
     public const int MaxTeamSeries = 8;
 
     /// <summary>Cost per time bucket, one stacked series per team.</summary>
-    public static List<ChartSeries<double>> SpendByTeam(AttributionReport report)
+    public static Plot SpendByTeam(AttributionReport report)
     {
         var series = report.SpendByTeam.Take(MaxTeamSeries).Select(t => Series(t.Team, t.CostUsd)).ToList();
         var others = report.SpendByTeam.Skip(MaxTeamSeries).ToList();
         if (others.Count > 0)
             series.Add(Series("Other teams", Enumerable.Range(0, report.Buckets.Count).Select(i => others.Sum(t => t.CostUsd[i])).ToList()));
-        return series;
+        return new Plot(report.Buckets, series, ChartUnit.Money);
     }
 
     /// <summary>One bar per slice (developer, model or agent), by cost.</summary>
-    public static (List<ChartSeries<double>> Series, string[] Labels) Bars(IReadOnlyList<AttributionSlice> slices, int take = 10)
+    public static Plot Bars(IReadOnlyList<AttributionSlice> slices, int take = 10)
     {
         var top = slices.Take(take).ToList();
-        return ([Series("Cost (USD)", top.Select(s => s.CostUsd).ToList())], top.Select(s => s.Name).ToArray());
+        return new Plot(top.Select(s => s.Name).ToList(), [Series("Cost", top.Select(s => s.CostUsd).ToList())], ChartUnit.Money);
     }
 
-    private static ChartSeries<double> Series(string name, IReadOnlyList<decimal> values) =>
-        new() { Name = name, Data = values.Select(v => (double)Math.Round(v, 2)).ToArray() };
+    private static PlotSeries Series(string name, IReadOnlyList<decimal> values) => new(name, values.Select(v => (double?)(double)v).ToList());
 }

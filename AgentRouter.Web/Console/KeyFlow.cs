@@ -6,7 +6,8 @@ using MudBlazor;
 
 namespace AgentRouter.Web.Console;
 
-/// <summary>Issuing a key from any page: ask, create, then show it once with the lines to paste.</summary>
+/// <summary>Issuing a key from any page: ask (the dialog saves through the key service and stays open on a refusal),
+/// then show the key once with the lines to paste.</summary>
 public sealed class KeyFlow(KeyService keys, NavigationManager navigation)
 {
     public async Task<IssuedKey?> CreateAsync(ConsolePage page, IReadOnlyList<TeamView> teams, IReadOnlyList<DeveloperView> developers, Guid? teamId, Guid? developerId)
@@ -14,16 +15,28 @@ public sealed class KeyFlow(KeyService keys, NavigationManager navigation)
         var parameters = new DialogParameters<CreateKeyDialog>
         {
             { d => d.Teams, teams }, { d => d.Developers, developers }, { d => d.TeamId, teamId }, { d => d.DeveloperId, developerId },
+            { d => d.Save, async request => await keys.CreateAsync(request, await page.ActorAsync(), CancellationToken.None) },
         };
-        if (await page.AskAsync<CreateKeyDialog, CreateKeyRequest>("New key", parameters) is not { } request)
-            return null;
-        if (page.Report(await keys.CreateAsync(request, await page.ActorAsync(), CancellationToken.None), "Key created") is not { } issued)
-            return null;
-        var lines = SetupLines(navigation.BaseUri.TrimEnd('/'), issued.Key);
-        await page.AskAsync<SecretOnceDialog, object>("Your new key", new DialogParameters<SecretOnceDialog>
+        return await ShowAsync(page, await page.AskAsync<CreateKeyDialog, IssuedKey>("New key", parameters));
+    }
+
+    /// <summary>A developer's own key from My access: their team, their name on it, an optional expiry.</summary>
+    public async Task<IssuedKey?> CreateOwnAsync(ConsolePage page, Guid developerId)
+    {
+        var parameters = new DialogParameters<CreateKeyDialog>
         {
-            { d => d.Secret, issued.Key }, { d => d.Label, "Agent Router key" }, { d => d.Lines, lines },
-        });
+            { d => d.OwnKey, true },
+            { d => d.Save, async request => await keys.CreateOwnAsync(developerId, request.Name, request.ExpiresAt, await page.ActorAsync(), CancellationToken.None) },
+        };
+        return await ShowAsync(page, await page.AskAsync<CreateKeyDialog, IssuedKey>("New key", parameters));
+    }
+
+    private async Task<IssuedKey?> ShowAsync(ConsolePage page, IssuedKey? issued)
+    {
+        if (issued is null)
+            return null;
+        page.Snackbar.Add("Key created", Severity.Success);
+        await page.ShowSecretOnceAsync("Your new key", issued.Key, "Agent Router key", SetupLines(navigation.BaseUri.TrimEnd('/'), issued.Key));
         return issued;
     }
 

@@ -34,6 +34,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Budget> Budgets => Set<Budget>();
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();
     public DbSet<UsageRollup> UsageRollups => Set<UsageRollup>();
+    public DbSet<DailyUsageRollup> DailyUsageRollups => Set<DailyUsageRollup>();
+    public DbSet<LatencyRollup> LatencyRollups => Set<LatencyRollup>();
     public DbSet<RollupWatermark> RollupWatermarks => Set<RollupWatermark>();
     public DbSet<Invoice> Invoices => Set<Invoice>();
     public DbSet<InvoiceLine> InvoiceLines => Set<InvoiceLine>();

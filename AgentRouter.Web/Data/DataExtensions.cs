@@ -1,4 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -14,15 +16,25 @@ public static class DataExtensions
         builder.Services.AddSingleton<IValidateOptions<DataOptions>, ValidateDataOptions>();
 
         var options = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
-        var directory = Path.GetFullPath(options.Directory, builder.Environment.ContentRootPath);
-        if (options.Provider == DataProvider.Sqlite)
-            Directory.CreateDirectory(directory);
         var contentRoot = builder.Environment.ContentRootPath;
+        var directory = Path.GetFullPath(options.Directory, contentRoot);
+        var sqlite = options.Provider == DataProvider.Sqlite;
+        if (sqlite)
+        {
+            // The data folder holds the database, the key ring and the first-run token: private to this user.
+            DataFolder.Prepare(directory);
+            if (options.ConnectionString is null)
+                DataFolder.PrepareFile(Path.Combine(directory, "agentrouter.db"));
+        }
 
         // Interceptors come from the features (e.g. the gateway rebuilds its policy after relevant saves).
-        builder.Services.AddDbContextFactory<AppDbContext>((services, db) => StoreProvider
-            .Use(db, options, contentRoot)
-            .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
+        builder.Services.AddDbContextFactory<AppDbContext>((services, db) =>
+        {
+            StoreProvider.Use(db, options, contentRoot)
+                .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>());
+            if (sqlite)
+                db.AddInterceptors(SqliteCommitWithoutFsync.Instance);
+        });
 
         // Other features chain onto this builder (e.g. encrypting the key ring at rest); where the keys are kept is
         // decided here only. On PostgreSQL every replica must read the same ring (credentials, console cookies), so it
@@ -33,7 +45,15 @@ public static class DataExtensions
         else if (options.Provider == DataProvider.PostgreSQL)
             dataProtection.PersistKeysToDbContext<AppDbContext>();
         else
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(directory, "keys")));
+        {
+            var keys = new DirectoryInfo(Path.Combine(directory, "keys"));
+            builder.Services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((management, loggers) =>
+                management.XmlRepository = new PrivateFileXmlRepository(keys, loggers));
+            var certificate = KeyRingCertificate.Load(options);
+            if (certificate is not null)
+                dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+            builder.Services.AddHostedService(services => new KeyRingWarning(keys.FullName, certificate, services.GetRequiredService<ILogger<KeyRingWarning>>()));
+        }
 
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -104,4 +124,48 @@ public sealed class StoreInitializer(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Says at start whether the key ring is encrypted at rest, loudly when it is not.</summary>
+internal sealed class KeyRingWarning(string folder, X509Certificate2? certificate, ILogger<KeyRingWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (certificate is null)
+            logger.LogWarning(
+                "SECURITY: the Data Protection key ring in {Folder} is NOT encrypted at rest. Anyone who can read that folder can decrypt every stored provider and MCP credential. Set Data:KeyRingCertificatePath (a PFX) and Data:KeyRingCertificatePassword, or Data:KeyRingCertificateThumbprint, to encrypt it with a certificate.",
+                folder);
+        else
+            logger.LogInformation("The Data Protection key ring in {Folder} is encrypted with certificate {Thumbprint}", folder, certificate.Thumbprint);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>WAL with <c>synchronous=NORMAL</c> (SQLite's recommendation for WAL): a commit is written to the WAL without
+/// waiting for fsync. A committed batch survives the process being killed (the OS holds the write); only a power cut can
+/// lose the last commits, never corrupt the store. It keeps a commit of the usage writer short under load, which bounds
+/// what SIGKILL can lose (README, "Security model").</summary>
+internal sealed class SqliteCommitWithoutFsync : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+{
+    public static readonly SqliteCommitWithoutFsync Instance = new();
+
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData) =>
+        Apply(connection);
+
+    public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(System.Data.Common.DbConnection connection)
+    {
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection)
+            return;
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous=NORMAL;";
+        command.ExecuteNonQuery();
+    }
 }

@@ -27,6 +27,15 @@ public sealed class DataOptions
     /// <summary>The SQLite connection string this configuration means.</summary>
     internal string SqliteConnectionString(string contentRoot) =>
         ConnectionString ?? $"Data Source={Path.Combine(Path.GetFullPath(Directory, contentRoot), "agentrouter.db")}";
+
+    /// <summary>A PFX file whose certificate encrypts the Data Protection key ring at rest.</summary>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificatePath"/>.</summary>
+    public string? KeyRingCertificatePassword { get; set; }
+
+    /// <summary>Alternatively, the thumbprint of a certificate in the CurrentUser or LocalMachine <c>My</c> store.</summary>
+    public string? KeyRingCertificateThumbprint { get; set; }
 }
 
 internal sealed class ValidateDataOptions : IValidateOptions<DataOptions>
@@ -54,6 +63,8 @@ internal sealed class ValidateDataOptions : IValidateOptions<DataOptions>
                 }
             }
         }
+        if (!string.IsNullOrWhiteSpace(options.KeyRingCertificatePath) && !string.IsNullOrWhiteSpace(options.KeyRingCertificateThumbprint))
+            problems.Add("Set either Data:KeyRingCertificatePath or Data:KeyRingCertificateThumbprint, not both.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

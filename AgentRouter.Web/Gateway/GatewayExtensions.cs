@@ -42,6 +42,11 @@ public static class GatewayExtensions
         {
             // "{model}:{method}", e.g. "gemini-2.5-pro:streamGenerateContent".
             var colon = target.LastIndexOf(':');
+            if (colon < 0 ? ApiSurface.ForGeminiMethod(target) is not null : string.IsNullOrWhiteSpace(target[..colon]))
+                return GatewayError.InvalidRequest(
+                    $"The path names no model: call /v1beta/models/{{model}}:{(colon < 0 ? target : target[(colon + 1)..])}, e.g. /v1beta/models/gemini-2.5-pro:generateContent.").WriteAsync(context, ApiDialect.Gemini);
+            if (colon < 0)
+                return Unsupported(context, ApiDialect.Gemini);
             var surface = colon > 0 ? ApiSurface.ForGeminiMethod(target[(colon + 1)..]) : null;
             return surface is null
                 ? GatewayError.NotFound($"Unsupported Gemini method in '{target}'. Supported: generateContent, streamGenerateContent, countTokens.").WriteAsync(context, ApiDialect.Gemini)
@@ -51,7 +56,8 @@ public static class GatewayExtensions
         gateway.MapGet("/v1/models", (HttpContext context, ModelListing models) => models.ListAsync(context, ModelListing.DialectOfV1(context.Request)));
         gateway.MapGet("/v1/models/{id}", (HttpContext context, string id, ModelListing models) => models.GetAsync(context, ModelListing.DialectOfV1(context.Request), id));
         gateway.MapGet("/v1beta/models", (HttpContext context, ModelListing models) => models.ListAsync(context, ApiDialect.Gemini));
-        gateway.MapGet("/v1beta/models/{id}", (HttpContext context, string id, ModelListing models) => models.GetAsync(context, ApiDialect.Gemini, id));
+        gateway.MapGet("/v1beta/models/{id}", (HttpContext context, string id, ModelListing models) =>
+            id.Contains(':') ? Unsupported(context, ApiDialect.Gemini) : models.GetAsync(context, ApiDialect.Gemini, id));
 
         // Anything else under the API roots gets a clear 404 in the caller's dialect instead of a console page.
         gateway.Map("/v1/{**rest}", (HttpContext context) => Unsupported(context, ModelListing.DialectOfV1(context.Request)));
@@ -62,6 +68,36 @@ public static class GatewayExtensions
         return app;
     }
 
-    private static Task Unsupported(HttpContext context, ApiDialect dialect) =>
-        GatewayError.NotFound($"{context.Request.Method} {context.Request.Path} is not an endpoint Agent Router serves.").WriteAsync(context, dialect);
+    private static Task Unsupported(HttpContext context, ApiDialect dialect)
+    {
+        var path = context.Request.Path.Value ?? "";
+        if (AllowedMethod(path) is { } allowed && !string.Equals(allowed, context.Request.Method, StringComparison.OrdinalIgnoreCase))
+        {
+            // A known endpoint called with the wrong method: say which method it takes rather than that it does not exist.
+            context.Response.Headers.Allow = allowed;
+            return new GatewayError(StatusCodes.Status405MethodNotAllowed, ErrorKind.InvalidRequest,
+                $"{path} takes {allowed}, not {context.Request.Method}.").WriteAsync(context, dialect);
+        }
+        return GatewayError.NotFound($"{context.Request.Method} {path} is not an endpoint Agent Router serves.").WriteAsync(context, dialect);
+    }
+
+    /// <summary>The one method a gateway path takes, when the path is one the gateway serves.</summary>
+    private static string? AllowedMethod(string path)
+    {
+        var trimmed = path.TrimEnd('/');
+        if (trimmed is "/v1/messages" or "/v1/messages/count_tokens" or "/v1/chat/completions")
+            return HttpMethods.Post;
+        if (trimmed == "/v1/models" || trimmed == "/v1beta/models")
+            return HttpMethods.Get;
+        foreach (var root in (ReadOnlySpan<string>)["/v1/models/", "/v1beta/models/"])
+        {
+            if (!trimmed.StartsWith(root, StringComparison.Ordinal) || trimmed.Length == root.Length || trimmed.IndexOf('/', root.Length) >= 0)
+                continue;
+            var colon = trimmed.LastIndexOf(':');
+            if (colon < root.Length)
+                return HttpMethods.Get;
+            return root == "/v1beta/models/" && ApiSurface.ForGeminiMethod(trimmed[(colon + 1)..]) is not null ? HttpMethods.Post : null;
+        }
+        return null;
+    }
 }

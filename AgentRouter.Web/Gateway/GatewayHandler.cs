@@ -87,6 +87,7 @@ public sealed class GatewayHandler(
         }
         finally
         {
+            call.Error = Hosting.InFlightRequests.EndedByShutdown(context) ? "shutdown" : call.Error;
             call.Status = context.Response.StatusCode;
             call.LatencyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             await recorder.RecordAsync(call);

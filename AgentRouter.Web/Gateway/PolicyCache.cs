@@ -77,7 +77,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
                 .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel), limits.GetValueOrDefault(m.UpstreamModel)))
                 .ToList(),
-            t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools)),
+            t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools, g.Resources, g.Prompts)),
             t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),
             t.Profile.PassthroughCountsAgainstBudget,
             t.Profile.Limits.Select(l => new RateLimitPolicy(l.Scope, l.RequestsPerMinute, l.TokensPerMinute, l.Concurrent)).ToList()));

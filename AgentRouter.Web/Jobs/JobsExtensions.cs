@@ -35,7 +35,7 @@ public static class JobsExtensions
         {
             "InMemory" => new InMemoryStorage(),
             "PostgreSQL" => new PostgreSqlStorage(new NpgsqlConnectionFactory(data.ConnectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions()),
-            _ => new SQLiteStorage(Path.Combine(DataDirectory(builder, services), "hangfire.db"), new SQLiteStorageOptions()),
+            _ => new SQLiteStorage(DataFolder.PrepareFile(Path.Combine(DataDirectory(builder, services), "hangfire.db")), new SQLiteStorageOptions()),
         });
         builder.Services.AddHangfire((services, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -43,7 +43,12 @@ public static class JobsExtensions
             .UseRecommendedSerializerSettings()
             .UseStorage(services.GetRequiredService<JobStorage>()));
         if (options.Server)
-            builder.Services.AddHangfireServer(server => server.WorkerCount = options.WorkerCount);
+            builder.Services.AddHangfireServer(server =>
+            {
+                server.WorkerCount = options.WorkerCount;
+                // The web server stops first (Shutdown:Timeout); the jobs then get what the host allows after it.
+                server.ShutdownTimeout = Hosting.ShutdownOptions.DrainAllowance;
+            });
         return builder;
     }
 
@@ -52,6 +57,24 @@ public static class JobsExtensions
     {
         var options = app.Services.GetRequiredService<IOptions<JobsOptions>>().Value;
         RegisterRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>(), options);
+        // Hangfire's stats handler reads the posted form of the dashboard's poll and throws (a 500) on anything else.
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Equals(DashboardPath + "/stats", StringComparison.OrdinalIgnoreCase) &&
+                !(HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType))
+            {
+                var post = HttpMethods.IsPost(context.Request.Method);
+                context.Response.StatusCode = post ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status405MethodNotAllowed;
+                context.Response.Headers.Allow = HttpMethods.Post;
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    title = post ? "The dashboard's stats are read from a form post." : "The dashboard's stats are read with POST.",
+                    status = context.Response.StatusCode,
+                });
+                return;
+            }
+            await next();
+        });
         app.MapHangfireDashboard(DashboardPath, new DashboardOptions
         {
             DashboardTitle = "Agent Router jobs",
@@ -77,9 +100,7 @@ public static class JobsExtensions
     private static string DataDirectory(IHostApplicationBuilder builder, IServiceProvider services)
     {
         var data = services.GetRequiredService<IOptions<DataOptions>>().Value;
-        var directory = Path.GetFullPath(data.Directory, builder.Environment.ContentRootPath);
-        Directory.CreateDirectory(directory);
-        return directory;
+        return DataFolder.Prepare(Path.GetFullPath(data.Directory, builder.Environment.ContentRootPath));
     }
 }
 

@@ -59,6 +59,21 @@ public sealed class KeyService(IDbContextFactory<AppDbContext> factory, TimeProv
         return new IssuedKey(key.Id, secret, key.Prefix, key.Name, key.TeamId, key.DeveloperId, key.ServiceAgent, key.ExpiresAt);
     }
 
+    /// <summary>A developer's own key, in their own team (so within its profile), from My access.</summary>
+    public async Task<AdminResult<IssuedKey>> CreateOwnAsync(Guid developerId, string? name, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken)
+    {
+        var teamId = await factory.Query(db => db.Developers.Where(d => d.Id == developerId).Select(d => (Guid?)d.TeamId).FirstOrDefaultAsync(cancellationToken), cancellationToken);
+        if (teamId is null)
+            return AdminResult<IssuedKey>.NotFound($"No developer {developerId}.");
+        return await CreateAsync(new CreateKeyRequest(teamId, developerId, null, name, expiresAt), actor, cancellationToken);
+    }
+
+    /// <summary>Revokes a key only if it belongs to <paramref name="developerId"/>: a developer cannot revoke anyone else's.</summary>
+    public async Task<AdminResult<KeyView>> RevokeOwnAsync(Guid id, Guid developerId, Actor actor, CancellationToken cancellationToken) =>
+        await factory.Query(db => db.ApiKeys.AnyAsync(k => k.Id == id && k.DeveloperId == developerId, cancellationToken), cancellationToken)
+            ? await RevokeAsync(id, actor, cancellationToken)
+            : AdminResult<KeyView>.NotFound($"You have no key {id}.");
+
     /// <summary>Revokes a key; the gateway refuses it from the next request on. Revoking twice changes nothing.</summary>
     public async Task<AdminResult<KeyView>> RevokeAsync(Guid id, Actor actor, CancellationToken cancellationToken)
     {

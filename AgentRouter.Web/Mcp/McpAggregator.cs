@@ -93,7 +93,9 @@ internal sealed class McpAggregator(
         }
         catch (JsonException)
         {
-            await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.ParseError, "The body is not valid JSON (or repeats a key).");
+            const string unreadable = "The body is not valid JSON (or repeats a key).";
+            await McpRefusedCalls.RecordAsync(recorder, context, grant, requestId, null, "", body.Memory, StatusCodes.Status400BadRequest, unreadable, clock, started);
+            await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.ParseError, unreadable);
             return;
         }
         using (document)
@@ -101,8 +103,9 @@ internal sealed class McpAggregator(
             var message = document.RootElement;
             if (message.ValueKind != JsonValueKind.Object)
             {
-                await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.InvalidRequest,
-                    "The aggregated MCP endpoint takes one JSON-RPC message per request (no batches).");
+                const string batched = "The aggregated MCP endpoint takes one JSON-RPC message per request (no batches).";
+                await McpRefusedCalls.RecordAsync(recorder, context, grant, requestId, null, "", body.Memory, StatusCodes.Status400BadRequest, batched, clock, started);
+                await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.InvalidRequest, batched);
                 return;
             }
             var method = McpJsonRpc.Method(message);
@@ -413,7 +416,7 @@ internal sealed class McpAggregator(
     }
 
     /// <summary>The answer to request <paramref name="id"/> in a JSON or SSE response, or null.</summary>
-    private static async Task<JsonDocument?> ReadAnswerAsync(HttpResponseMessage response, string id, CancellationToken cancellationToken)
+    internal static async Task<JsonDocument?> ReadAnswerAsync(HttpResponseMessage response, string id, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
             return null;

@@ -26,6 +26,12 @@ internal static class McpApi
             (await service.GetAsync(id, ct)).ToOk());
         servers.MapPost("/", async Task<Results<Created<McpServerView>, ValidationProblem, NotFound<ProblemDetails>>> (CreateMcpServerRequest request, McpServerService service, HttpContext http, TimeProvider clock) =>
             (await service.CreateAsync(request, Actor.From(http.User, clock), http.RequestAborted)).ToCreated(s => $"/api/admin/mcp-servers/{s.Id}"));
+        servers.MapPut("/{id:guid}", async Task<Results<Ok<McpServerView>, ValidationProblem, NotFound<ProblemDetails>>> (Guid id, CreateMcpServerRequest request, McpServerService service, HttpContext http, TimeProvider clock) =>
+            (await service.UpdateAsync(id, request, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
+        servers.MapDelete("/{id:guid}", async Task<Results<Ok<McpServerView>, ValidationProblem, NotFound<ProblemDetails>>> (Guid id, McpServerService service, HttpContext http, TimeProvider clock) =>
+            (await service.DeleteAsync(id, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
+        servers.MapGet("/{id:guid}/tools", async Task<Results<Ok<List<McpToolInfo>>, ValidationProblem, NotFound<ProblemDetails>>> (Guid id, McpToolDiscovery discovery, CancellationToken ct) =>
+            (await discovery.ListAsync(id, ct)).ToOk());
         servers.MapPut("/{id:guid}/secret", async Task<Results<Ok<McpServerView>, ValidationProblem, NotFound<ProblemDetails>>> (Guid id, RotateMcpSecretRequest request, McpServerService service, HttpContext http, TimeProvider clock) =>
             (await service.RotateSecretAsync(id, request, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
 

@@ -15,6 +15,7 @@ public static class McpExtensions
             builder.Services.AddSingleton<IMcpSessionStore, RedisMcpSessionStore>();
         else
             builder.Services.AddSingleton<IMcpSessionStore, InProcessMcpSessionStore>();
+        builder.Services.AddSingleton<McpToolDiscovery>();
         builder.Services.AddSingleton<McpCallRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<McpCallRecorder>());
         return builder;

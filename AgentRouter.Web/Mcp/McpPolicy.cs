@@ -33,7 +33,7 @@ public sealed class McpUpstream(Guid id, string name, string url, McpAuthKind au
 }
 
 /// <summary>A team's grant of one MCP server: every tool, or only those listed.</summary>
-public sealed class McpServerGrant(McpUpstream server, IEnumerable<string>? tools)
+public sealed class McpServerGrant(McpUpstream server, IEnumerable<string>? tools, bool resources = false, bool prompts = false)
 {
     public McpUpstream Server { get; } = server;
 
@@ -42,4 +42,21 @@ public sealed class McpServerGrant(McpUpstream server, IEnumerable<string>? tool
 
     /// <summary>Tool names are compared exactly, as MCP servers dispatch them.</summary>
     public bool Allows(string tool) => Tools is null || Tools.Contains(tool);
+
+    /// <summary>Resources and prompts follow the tools' default deny: a grant restricted to some tools exposes them only
+    /// when it says so.</summary>
+    public bool AllowsResources { get; } = tools is null || resources;
+
+    public bool AllowsPrompts { get; } = tools is null || prompts;
+
+    /// <summary>Whether a JSON-RPC method of a client request is within the grant (tools are checked by name apart).</summary>
+    public bool AllowsMethod(string? method) => method switch
+    {
+        null => true,
+        _ when method.StartsWith("resources/", StringComparison.Ordinal) => AllowsResources,
+        _ when method.StartsWith("prompts/", StringComparison.Ordinal) => AllowsPrompts,
+        // Completions complete a prompt's or a resource template's arguments.
+        "completion/complete" => AllowsResources || AllowsPrompts,
+        _ => true,
+    };
 }

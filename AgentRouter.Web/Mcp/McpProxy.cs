@@ -36,9 +36,15 @@ public sealed class McpProxy(
         }
         if (!grant.Team.McpServers.TryGetValue(serverName, out var serverGrant))
         {
-            var known = policy.Current.McpServers.ContainsKey(serverName);
-            await McpJsonRpc.WriteErrorAsync(context, known ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound, null, McpJsonRpc.RouterRefusal,
-                McpGatewayShared.ServerRefusal(serverName, known, grant.Team));
+            var known = policy.Current.McpServers.TryGetValue(serverName, out var server);
+            var status = known ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound;
+            var refusalMessage = McpGatewayShared.ServerRefusal(serverName, known, grant.Team);
+            // A tools/call sent to a server the team may not reach is still an attempt to record.
+            if (HttpMethods.IsPost(context.Request.Method)
+                && (await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted)).Body is { } refusedBody)
+                using (refusedBody)
+                    await McpRefusedCalls.RecordAsync(recorder, context, grant, requestId, server, serverName, refusedBody.Memory, status, refusalMessage, clock, started);
+            await McpJsonRpc.WriteErrorAsync(context, status, null, McpJsonRpc.RouterRefusal, refusalMessage);
             return;
         }
 
@@ -70,8 +76,9 @@ public sealed class McpProxy(
         }
         catch (JsonException)
         {
-            await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.ParseError,
-                "The body is not valid JSON (or repeats a key); the router only forwards JSON-RPC it can read.");
+            const string unreadable = "The body is not valid JSON (or repeats a key); the router only forwards JSON-RPC it can read.";
+            await McpRefusedCalls.RecordAsync(recorder, context, grant, requestId, serverGrant.Server, serverName, body.Memory, StatusCodes.Status400BadRequest, unreadable, clock, started);
+            await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.ParseError, unreadable);
             return;
         }
         using (message)
@@ -82,8 +89,14 @@ public sealed class McpProxy(
                 // Batches (2025-03-26 only) would need every member authorized and every answer filtered; tools traffic must come singly.
                 if (root.EnumerateArray().Any(m => McpJsonRpc.Method(m) is "tools/call" or "tools/list"))
                 {
-                    await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.InvalidRequest,
-                        "Agent Router does not accept tools/list or tools/call inside a JSON-RPC batch; send them one per request.");
+                    const string batched = "Agent Router does not accept tools/list or tools/call inside a JSON-RPC batch; send them one per request.";
+                    await McpRefusedCalls.RecordAsync(recorder, context, grant, requestId, serverGrant.Server, serverName, body.Memory, StatusCodes.Status400BadRequest, batched, clock, started);
+                    await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.InvalidRequest, batched);
+                    return;
+                }
+                if (root.EnumerateArray().Select(McpJsonRpc.Method).FirstOrDefault(m => !serverGrant.AllowsMethod(m)) is { } batchedDenied)
+                {
+                    await McpJsonRpc.WriteErrorAsync(context, StatusCodes.Status400BadRequest, null, McpJsonRpc.MethodNotFound, NotGranted(batchedDenied, serverGrant));
                     return;
                 }
                 UseBody(context, body);
@@ -91,6 +104,13 @@ public sealed class McpProxy(
                 return;
             }
 
+            if (!serverGrant.AllowsMethod(McpJsonRpc.Method(root)))
+            {
+                var id = McpJsonRpc.Id(root);
+                await McpJsonRpc.WriteErrorAsync(context, id is null ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK, id, McpJsonRpc.MethodNotFound,
+                    NotGranted(McpJsonRpc.Method(root)!, serverGrant));
+                return;
+            }
             if (McpJsonRpc.Method(root) == "tools/call")
             {
                 await CallToolAsync(context, grant, serverGrant, root, McpJsonRpc.Id(root), body, requestId, started);
@@ -144,6 +164,11 @@ public sealed class McpProxy(
             await recorder.RecordAsync(call);
         }
     }
+
+    private static string NotGranted(string method, McpServerGrant grant) =>
+        $"'{method}' is not granted: the team's grant of MCP server '{grant.Server.Name}' covers only the tools {string.Join(", ", grant.Tools ?? [])}"
+        + (grant.AllowsResources ? " and its resources" : "") + (grant.AllowsPrompts ? " and its prompts" : "")
+        + ". Ask your platform team to grant resources or prompts.";
 
     /// <summary>Forwards the body as read (it was consumed to be inspected), with its exact length.</summary>
     private static void UseBody(HttpContext context, RequestBody body)

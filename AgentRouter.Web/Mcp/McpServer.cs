@@ -38,6 +38,13 @@ public sealed class McpGrant
 
     /// <summary>Null grants every tool; a list grants only those.</summary>
     public List<string>? Tools { get; set; }
+
+    /// <summary>Whether a grant restricted to some tools also exposes the server's resources (a whole-server grant
+    /// always does).</summary>
+    public bool Resources { get; set; }
+
+    /// <summary>Whether a grant restricted to some tools also exposes the server's prompts (a whole-server grant always does).</summary>
+    public bool Prompts { get; set; }
 }
 
 internal sealed class McpServerConfiguration : IEntityTypeConfiguration<McpServer>

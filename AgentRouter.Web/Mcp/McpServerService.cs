@@ -44,15 +44,89 @@ public sealed partial class McpServerService(IDbContextFactory<AppDbContext> fac
     public async Task<AdminResult<McpServerView>> CreateAsync(CreateMcpServerRequest request, Actor actor, CancellationToken cancellationToken)
     {
         var problems = new Problems();
-        var name = request.Name?.Trim();
+        var (name, url) = ValidateNameAndUrl(request.Name, request.Url, problems);
+        var auth = ValidateAuth(request.Auth ?? new McpAuthRequest("none", null, null), keptSecret: false, problems);
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (name is not null && await db.McpServers.AnyAsync(s => s.Name == name, cancellationToken))
+            problems.Add("name", $"An MCP server named '{name}' already exists.");
+        if (problems.Any)
+            return AdminResult<McpServerView>.Invalid(problems);
+
+        var server = new McpServer { Name = name!, Url = url!, AuthKind = auth.Kind, AuthHeader = auth.Header, CreatedAt = actor.At };
+        if (auth.Kind != McpAuthKind.None)
+            (server.SecretCipher, server.SecretHint) = secrets.Protect(auth.Secret!);
+        db.McpServers.Add(server);
+        db.Audit(actor, "mcp-server.created", "McpServer", server.Id, null, View(server));
+        await db.SaveChangesAsync(cancellationToken);
+        return View(server);
+    }
+
+    /// <summary>Changes a server's name, URL or credential kind. The stored secret is kept unless a new one is given
+    /// (switching from kind <c>none</c> needs one). Renaming moves its endpoint to <c>/mcp/{new name}</c>.</summary>
+    public async Task<AdminResult<McpServerView>> UpdateAsync(Guid id, CreateMcpServerRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var server = await db.McpServers.FindAsync([id], cancellationToken);
+        if (server is null)
+            return AdminResult<McpServerView>.NotFound($"No MCP server {id}.");
+        var problems = new Problems();
+        var (name, url) = ValidateNameAndUrl(request.Name, request.Url, problems);
+        var authRequest = request.Auth ?? new McpAuthRequest(Wire(server.AuthKind), server.AuthHeader, null);
+        var auth = ValidateAuth(authRequest, keptSecret: server.AuthKind != McpAuthKind.None, problems);
+        if (name is not null && await db.McpServers.AnyAsync(s => s.Name == name && s.Id != id, cancellationToken))
+            problems.Add("name", $"An MCP server named '{name}' already exists.");
+        if (problems.Any)
+            return AdminResult<McpServerView>.Invalid(problems);
+
+        var before = View(server);
+        (server.Name, server.Url, server.AuthKind, server.AuthHeader) = (name!, url!, auth.Kind, auth.Header);
+        if (auth.Kind == McpAuthKind.None)
+            (server.SecretCipher, server.SecretHint) = (null, null);
+        else if (!string.IsNullOrEmpty(auth.Secret))
+        {
+            (server.SecretCipher, server.SecretHint) = secrets.Protect(auth.Secret);
+            server.SecretRotatedAt = actor.At;
+        }
+        db.Audit(actor, "mcp-server.updated", "McpServer", id, before, View(server));
+        await db.SaveChangesAsync(cancellationToken);
+        return View(server);
+    }
+
+    /// <summary>Removes a server. Refused while a team is granted it, naming those teams.</summary>
+    public async Task<AdminResult<McpServerView>> DeleteAsync(Guid id, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var server = await db.McpServers.FindAsync([id], cancellationToken);
+        if (server is null)
+            return AdminResult<McpServerView>.NotFound($"No MCP server {id}.");
+        var grantedTo = await (from g in db.McpGrants join p in db.Profiles on g.ProfileId equals p.Id join t in db.Teams on p.TeamId equals t.Id
+                               where g.ServerId == id select t.Name).Distinct().ToListAsync(cancellationToken);
+        if (grantedTo.Count > 0)
+            return AdminResult<McpServerView>.Invalid(new Problems().Add("id",
+                $"'{server.Name}' is granted to {string.Join(", ", grantedTo.Order(StringComparer.Ordinal))}; revoke those grants on the team pages first."));
+        var before = View(server);
+        db.McpServers.Remove(server);
+        db.Audit(actor, "mcp-server.deleted", "McpServer", id, before, null);
+        await db.SaveChangesAsync(cancellationToken);
+        return before;
+    }
+
+    private static (string? Name, string? Url) ValidateNameAndUrl(string? rawName, string? rawUrl, Problems problems)
+    {
+        var name = rawName?.Trim();
         problems.Require(name is { Length: > 0 and <= 64 } && NamePattern().IsMatch(name), "name",
             "Name is required: lower-case letters, digits and single hyphens, at most 64 characters (the server is reached at /mcp/{name}).");
-        var url = request.Url?.Trim();
+        var url = rawUrl?.Trim();
         problems.Require(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && string.IsNullOrEmpty(uri.UserInfo),
             "url", "URL must be the server's absolute http(s) Streamable HTTP endpoint, e.g. https://mcp.example.com/mcp, without credentials in it.");
+        return (string.IsNullOrEmpty(name) ? null : name, url);
+    }
 
+    /// <param name="keptSecret">The server already holds a secret, so an empty one keeps it.</param>
+    private static (McpAuthKind Kind, string? Header, string? Secret) ValidateAuth(McpAuthRequest auth, bool keptSecret, Problems problems)
+    {
         McpAuthKind kind = McpAuthKind.None;
-        var auth = request.Auth ?? new McpAuthRequest("none", null, null);
         var kindValid = auth.Kind is not null && Enum.TryParse(auth.Kind, ignoreCase: true, out kind) && Enum.IsDefined(kind) && !int.TryParse(auth.Kind, out _);
         problems.Require(kindValid, "auth.kind", "Kind must be one of: none, bearer, header.");
         var header = auth.Header?.Trim();
@@ -67,23 +141,12 @@ public sealed partial class McpServerService(IDbContextFactory<AppDbContext> fac
                 problems.Require(header is null or "", "auth.header", "A header name is only accepted with kind 'header'.");
             if (kind == McpAuthKind.None)
                 problems.Require(string.IsNullOrEmpty(secret), "auth.secret", "Kind 'none' takes no secret.");
+            else if (string.IsNullOrEmpty(secret))
+                problems.Require(keptSecret, "auth.secret", "A secret is required for this kind (single line).");
             else
-                problems.Require(!string.IsNullOrEmpty(secret) && !secret.Any(char.IsControl), "auth.secret", "A secret is required for this kind (single line).");
+                problems.Require(!secret.Any(char.IsControl), "auth.secret", "A secret is required for this kind (single line).");
         }
-
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        if (name is not null && await db.McpServers.AnyAsync(s => s.Name == name, cancellationToken))
-            problems.Add("name", $"An MCP server named '{name}' already exists.");
-        if (problems.Any)
-            return AdminResult<McpServerView>.Invalid(problems);
-
-        var server = new McpServer { Name = name!, Url = url!, AuthKind = kind, AuthHeader = kind == McpAuthKind.Header ? header : null, CreatedAt = actor.At };
-        if (kind != McpAuthKind.None)
-            (server.SecretCipher, server.SecretHint) = secrets.Protect(secret!);
-        db.McpServers.Add(server);
-        db.Audit(actor, "mcp-server.created", "McpServer", server.Id, null, View(server));
-        await db.SaveChangesAsync(cancellationToken);
-        return View(server);
+        return (kind, kind == McpAuthKind.Header ? header : null, secret);
     }
 
     /// <summary>Replaces the secret in place; the next request through the MCP gateway presents the new one.</summary>

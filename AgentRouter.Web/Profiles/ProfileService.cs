@@ -12,8 +12,9 @@ namespace AgentRouter.Web.Profiles;
 public sealed record ProfileDocument(List<ProfileModel>? Models, List<ProfileMcpServer>? McpServers = null, List<ProfileBudget>? Budgets = null, ProfileBilling? Billing = null,
     List<ProfileLimit>? Limits = null);
 
-/// <summary>A granted MCP server; <paramref name="Tools"/> null grants every tool, a list only those.</summary>
-public sealed record ProfileMcpServer(Guid? ServerId, List<string>? Tools);
+/// <summary>A granted MCP server; <paramref name="Tools"/> null grants every tool (and its resources and prompts), a list
+/// only those tools, plus the server's resources and prompts only when <paramref name="Resources"/> / <paramref name="Prompts"/> say so.</summary>
+public sealed record ProfileMcpServer(Guid? ServerId, List<string>? Tools, bool Resources = false, bool Prompts = false);
 
 /// <summary>A budget: <c>scope</c> team|developer, <c>tokens</c> and/or <c>usd</c> per window, <c>cadence</c>
 /// daily|weekly|monthly, <c>mode</c> block|warn, <c>alertAt</c> percentages of the limit that notify the team's alert channels.</summary>
@@ -97,7 +98,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         if (document.McpServers is not null)
         {
             db.McpGrants.RemoveRange(profile.McpGrants);
-            profile.McpGrants = mcpServers.Select(m => new McpGrant { ServerId = m.ServerId!.Value, Tools = m.Tools?.ToList() }).ToList();
+            profile.McpGrants = mcpServers.Select(m => new McpGrant { ServerId = m.ServerId!.Value, Tools = m.Tools?.ToList(), Resources = m.Resources, Prompts = m.Prompts }).ToList();
         }
         if (document.Budgets is not null)
         {
@@ -120,7 +121,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
 
     private static ProfileDocument Document(AccessProfile profile) => new(
         profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList(),
-        profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList())).ToList(),
+        profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList(), g.Resources, g.Prompts)).ToList(),
         profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
             .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode), b.AlertAt?.ToList())).ToList(),
         new ProfileBilling(BillingWire(profile.BillingMode), profile.PassthroughCountsAgainstBudget),

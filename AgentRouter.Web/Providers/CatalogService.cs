@@ -95,6 +95,25 @@ public sealed class CatalogService(IDbContextFactory<AppDbContext> factory, Time
         return View(entry, actor.At);
     }
 
+    /// <summary>Removes a catalog entry. Refused while a profile pins it: moving those pins first is an explicit act.</summary>
+    public async Task<AdminResult<CatalogView>> DeleteAsync(string model, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var entry = await db.Catalog.Include(e => e.Prices).FirstOrDefaultAsync(e => e.Model == model, cancellationToken);
+        if (entry is null)
+            return AdminResult<CatalogView>.NotFound($"No catalog entry '{model}'.");
+        var pinnedBy = await (from m in db.ModelEntries join p in db.Profiles on m.ProfileId equals p.Id join t in db.Teams on p.TeamId equals t.Id
+                              where m.UpstreamModel == model select t.Name).Distinct().ToListAsync(cancellationToken);
+        if (pinnedBy.Count > 0)
+            return AdminResult<CatalogView>.Invalid(new Problems().Add("model",
+                $"'{model}' is pinned by {string.Join(", ", pinnedBy.Order(StringComparer.Ordinal))}; move or remove those pins on the team pages first."));
+        var before = View(entry, actor.At);
+        db.Catalog.Remove(entry);
+        db.Audit(actor, "catalog.deleted", "CatalogEntry", model, before, null);
+        await db.SaveChangesAsync(cancellationToken);
+        return before;
+    }
+
     /// <summary>The sheet a request describes, filling what it omits from the sheet in force; null when invalid.</summary>
     private static PriceSheet? Sheet(PutCatalogRequest r, PriceSheet? inForce, DateTimeOffset effective, Problems problems)
     {

@@ -24,5 +24,7 @@ internal static class ProvidersApi
         catalog.MapGet("/", (CatalogService service, CancellationToken ct) => service.ListAsync(ct));
         catalog.MapPut("/{model}", async Task<Results<Ok<CatalogView>, ValidationProblem, NotFound<ProblemDetails>>> (string model, PutCatalogRequest request, CatalogService service, HttpContext http, TimeProvider clock) =>
             (await service.PutAsync(model, request, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
+        catalog.MapDelete("/{model}", async Task<Results<Ok<CatalogView>, ValidationProblem, NotFound<ProblemDetails>>> (string model, CatalogService service, HttpContext http, TimeProvider clock) =>
+            (await service.DeleteAsync(model, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
     }
 }

@@ -22,7 +22,13 @@ internal static class AccountEndpoints
                 return Results.LocalRedirect("/account/login?error=local-off");
             var result = await signIn.PasswordSignInAsync(email.Trim().ToLowerInvariant(), password, isPersistent: false, lockoutOnFailure: true);
             if (result.Succeeded)
-                return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+            {
+                // Signing in from the front door lands each role on its own home page.
+                var target = SafeReturnUrl(returnUrl);
+                if (target == "/" && await signIn.UserManager.FindByEmailAsync(email.Trim().ToLowerInvariant()) is { } user)
+                    target = ConsoleHome.For(await signIn.UserManager.GetRolesAsync(user));
+                return Results.LocalRedirect(target);
+            }
             var error = result.IsLockedOut ? "locked" : "invalid";
             return Results.LocalRedirect($"/account/login?error={error}&returnUrl={Uri.EscapeDataString(SafeReturnUrl(returnUrl))}");
         });

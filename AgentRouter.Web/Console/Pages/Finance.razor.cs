@@ -9,6 +9,18 @@ public partial class Finance
 {
     [Inject] public required AttributionQueries Queries { get; init; }
     [Inject] public required BillingCalendar Calendar { get; init; }
+    [Inject] public required NavigationManager Navigation { get; init; }
+
+    // The filters live in the URL, so a view can be bookmarked, shared and reloaded.
+    [SupplyParameterFromQuery(Name = "from")] public string? FromParameter { get; set; }
+    [SupplyParameterFromQuery(Name = "to")] public string? ToParameter { get; set; }
+    [SupplyParameterFromQuery(Name = "teamId")] public Guid? TeamParameter { get; set; }
+    [SupplyParameterFromQuery(Name = "developerId")] public Guid? DeveloperParameter { get; set; }
+    [SupplyParameterFromQuery(Name = "agent")] public string? AgentParameter { get; set; }
+    [SupplyParameterFromQuery(Name = "model")] public string? ModelParameter { get; set; }
+    [SupplyParameterFromQuery(Name = "billing")] public string? BillingParameter { get; set; }
+
+    public DateOnly Today => Calendar.DayOf(Clock.GetUtcNow());
 
     public AttributionFilter Filter { get; private set; } = null!;
     public AttributionChoices Choices { get; private set; } = new([], [], [], []);
@@ -18,23 +30,32 @@ public partial class Finance
     /// <summary>The CSV export of exactly what the page shows.</summary>
     public string CsvUrl => "/api/finance/attribution.csv?" + AttributionQuery.QueryString(Filter);
 
-    private List<ChartSeries<double>> _spend = [];
-    private (List<ChartSeries<double>> Series, string[] Labels) _developers, _models, _agents;
+    private Charts.Plot _spend = null!, _developers = null!, _models = null!, _agents = null!;
 
-    protected override async Task OnInitializedAsync()
+    protected override async Task OnInitializedAsync() => Choices = await Queries.ChoicesAsync(CancellationToken.None);
+
+    protected override async Task OnParametersSetAsync()
     {
-        var today = Calendar.DayOf(Clock.GetUtcNow());
-        Filter = new AttributionFilter(new DateOnly(today.Year, today.Month, 1), today);
-        Choices = await Queries.ChoicesAsync(CancellationToken.None);
+        var today = Today;
+        var query = new AttributionQuery(Day(FromParameter), Day(ToParameter), TeamParameter, DeveloperParameter, AgentParameter, ModelParameter, BillingParameter);
+        // A hand-edited URL that does not parse falls back to this month rather than failing.
+        var filter = query.ToFilter(Calendar, Clock) ?? new AttributionFilter(new DateOnly(today.Year, today.Month, 1), today);
+        if (filter == Filter && Report is not null)
+            return;
+        Filter = filter;
         await LoadAsync();
     }
 
-    /// <summary>Applies a changed filter and reloads the report.</summary>
+    /// <summary>Applies a changed filter, reloads the report and writes the filter into the URL (replacing the history entry).</summary>
     public async Task SetAsync(AttributionFilter filter)
     {
         Filter = filter.From <= filter.To ? filter : filter with { To = filter.From };
         await LoadAsync();
+        Navigation.NavigateTo("/finance?" + AttributionQuery.QueryString(Filter), replace: true);
     }
+
+    private static DateOnly? Day(string? text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day) ? day : null;
 
     private async Task LoadAsync()
     {

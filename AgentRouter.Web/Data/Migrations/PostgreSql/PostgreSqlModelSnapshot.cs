@@ -326,6 +326,75 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.Billing.DailyUsageRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Agent")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Billing")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("CacheReadTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CacheWriteTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CostUsd")
+                        .HasColumnType("bigint")
+                        .HasColumnName("CostNanoUsd");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<Guid>("DeveloperId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Day");
+
+                    b.HasIndex("Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
+                        .IsUnique();
+
+                    b.ToTable("UsageRollupsDaily", (string)null);
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Billing.Invoice", b =>
                 {
                     b.Property<Guid>("Id")
@@ -451,6 +520,49 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.HasIndex("InvoiceId", "TeamId");
 
                     b.ToTable("InvoiceLines");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Billing.LatencyRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("FirstByte")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<long>("FirstByteRequests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("HourUtc")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Latency")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("ProviderAccountId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HourUtc", "ProviderAccountId", "Model")
+                        .IsUnique();
+
+                    b.ToTable("LatencyRollupsHourly", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Billing.RollupWatermark", b =>
@@ -589,7 +701,17 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.HasIndex("RequestId")
                         .IsUnique();
 
+                    b.HasIndex("Agent", "At");
+
                     b.HasIndex("DeveloperId", "At");
+
+                    b.HasIndex("Error", "At");
+
+                    b.HasIndex("ProviderAccountId", "At");
+
+                    b.HasIndex("RequestedModel", "At");
+
+                    b.HasIndex("Status", "At");
 
                     b.HasIndex("TeamId", "At");
 
@@ -919,6 +1041,12 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("uuid");
+
+                    b.Property<bool>("Prompts")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Resources")
+                        .HasColumnType("boolean");
 
                     b.Property<Guid>("ServerId")
                         .HasColumnType("uuid");

@@ -318,6 +318,73 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.Billing.DailyUsageRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Agent")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Billing")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CacheReadTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CacheWriteTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CostUsd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("CostNanoUsd");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DeveloperId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Day");
+
+                    b.HasIndex("Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
+                        .IsUnique();
+
+                    b.ToTable("UsageRollupsDaily", (string)null);
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Billing.Invoice", b =>
                 {
                     b.Property<Guid>("Id")
@@ -441,6 +508,47 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.HasIndex("InvoiceId", "TeamId");
 
                     b.ToTable("InvoiceLines");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Billing.LatencyRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FirstByte")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstByteRequests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("HourUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Latency")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ProviderAccountId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HourUtc", "ProviderAccountId", "Model")
+                        .IsUnique();
+
+                    b.ToTable("LatencyRollupsHourly", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Billing.RollupWatermark", b =>
@@ -568,7 +676,17 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("At");
 
+                    b.HasIndex("Agent", "At");
+
                     b.HasIndex("DeveloperId", "At");
+
+                    b.HasIndex("Error", "At");
+
+                    b.HasIndex("ProviderAccountId", "At");
+
+                    b.HasIndex("RequestedModel", "At");
+
+                    b.HasIndex("Status", "At");
 
                     b.HasIndex("TeamId", "At");
 
@@ -874,6 +992,12 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
 
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Prompts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Resources")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("ServerId")
                         .HasColumnType("TEXT");

@@ -12,8 +12,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AgentRouter.Web.Data.Migrations.Sqlite
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261130001954_ScaleOut")]
-    partial class ScaleOut
+    [Migration("20261130001732_McpGrantResourcesAndPrompts")]
+    partial class McpGrantResourcesAndPrompts
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -453,12 +453,6 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
-                    b.Property<long?>("PendingSince")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("PendingUsageId")
-                        .HasColumnType("INTEGER");
-
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
@@ -573,9 +567,6 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("At");
-
-                    b.HasIndex("RequestId")
-                        .IsUnique();
 
                     b.HasIndex("DeveloperId", "At");
 
@@ -755,26 +746,6 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("AgentRouter.Web.Gateway.PolicyVersion", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid>("Stamp")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("PolicyVersions");
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Stamp = new Guid("00000000-0000-0000-0000-000000000000")
-                        });
-                });
-
             modelBuilder.Entity("AgentRouter.Web.Keys.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -903,6 +874,12 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
 
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Prompts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Resources")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("ServerId")
                         .HasColumnType("TEXT");
@@ -1243,23 +1220,6 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Teams");
-                });
-
-            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("FriendlyName")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Xml")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

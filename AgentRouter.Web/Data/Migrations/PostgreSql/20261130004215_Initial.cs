@@ -154,6 +154,25 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
+                name: "LatencyRollupsHourly",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    HourUtc = table.Column<long>(type: "bigint", nullable: false),
+                    ProviderAccountId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Requests = table.Column<long>(type: "bigint", nullable: false),
+                    Latency = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    FirstByteRequests = table.Column<long>(type: "bigint", nullable: false),
+                    FirstByte = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LatencyRollupsHourly", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "McpCalls",
                 columns: table => new
                 {
@@ -311,6 +330,32 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Usage", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UsageRollupsDaily",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Day = table.Column<DateOnly>(type: "date", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DeveloperId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Agent = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    RequestedModel = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    UpstreamModel = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Billing = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Requests = table.Column<long>(type: "bigint", nullable: false),
+                    Errors = table.Column<long>(type: "bigint", nullable: false),
+                    InputTokens = table.Column<long>(type: "bigint", nullable: false),
+                    OutputTokens = table.Column<long>(type: "bigint", nullable: false),
+                    CacheWriteTokens = table.Column<long>(type: "bigint", nullable: false),
+                    CacheReadTokens = table.Column<long>(type: "bigint", nullable: false),
+                    CostNanoUsd = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UsageRollupsDaily", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -691,7 +736,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
                     ProfileId = table.Column<Guid>(type: "uuid", nullable: false),
                     ServerId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Tools = table.Column<List<string>>(type: "text[]", nullable: true)
+                    Tools = table.Column<List<string>>(type: "text[]", nullable: true),
+                    Resources = table.Column<bool>(type: "boolean", nullable: false),
+                    Prompts = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -921,6 +968,12 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_LatencyRollupsHourly_HourUtc_ProviderAccountId_Model",
+                table: "LatencyRollupsHourly",
+                columns: new[] { "HourUtc", "ProviderAccountId", "Model" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_McpCalls_At",
                 table: "McpCalls",
                 column: "At");
@@ -996,6 +1049,11 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Usage_Agent_At",
+                table: "Usage",
+                columns: new[] { "Agent", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Usage_At",
                 table: "Usage",
                 column: "At");
@@ -1006,15 +1064,46 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 columns: new[] { "DeveloperId", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Usage_Error_At",
+                table: "Usage",
+                columns: new[] { "Error", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Usage_ProviderAccountId_At",
+                table: "Usage",
+                columns: new[] { "ProviderAccountId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Usage_RequestedModel_At",
+                table: "Usage",
+                columns: new[] { "RequestedModel", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Usage_RequestId",
                 table: "Usage",
                 column: "RequestId",
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Usage_Status_At",
+                table: "Usage",
+                columns: new[] { "Status", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Usage_TeamId_At",
                 table: "Usage",
                 columns: new[] { "TeamId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UsageRollupsDaily_Day_TeamId_DeveloperId_Agent_RequestedMod~",
+                table: "UsageRollupsDaily",
+                columns: new[] { "Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UsageRollupsDaily_TeamId_Day",
+                table: "UsageRollupsDaily",
+                columns: new[] { "TeamId", "Day" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_UsageRollupsHourly_HourUtc_TeamId_DeveloperId_Agent_Request~",
@@ -1074,6 +1163,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 name: "InvoiceLines");
 
             migrationBuilder.DropTable(
+                name: "LatencyRollupsHourly");
+
+            migrationBuilder.DropTable(
                 name: "McpCalls");
 
             migrationBuilder.DropTable(
@@ -1096,6 +1188,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "Usage");
+
+            migrationBuilder.DropTable(
+                name: "UsageRollupsDaily");
 
             migrationBuilder.DropTable(
                 name: "UsageRollupsHourly");
