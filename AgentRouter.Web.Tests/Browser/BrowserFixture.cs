@@ -28,6 +28,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         BaseUrl = Router.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .First(a => a.StartsWith("http://", StringComparison.Ordinal)).Replace("[::1]", "localhost").Replace("127.0.0.1", "localhost");
         _playwright = await Playwright.CreateAsync();
+        // Expectations wait as long as actions do: on a loaded 2-core machine a circuit round trip can pass 5 s.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,

@@ -46,7 +46,8 @@ public sealed class ConsoleFlowTests(BrowserFixture fixture) : IClassFixture<Bro
         await dialog.GetByLabel("Input $/MTok").FillAsync("3");
         await dialog.GetByLabel("Output $/MTok").FillAsync("15");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
-        await Assertions.Expect(page.GetByText("claude-sonnet-4-5-20250929")).ToBeVisibleAsync();
+        // Exact: the "… saved" message names the model too.
+        await Assertions.Expect(page.GetByText("claude-sonnet-4-5-20250929", new() { Exact = true }).First).ToBeVisibleAsync();
 
         // A team whose profile pins the model.
         await BrowserFixture.OpenAsync(page, "/teams");

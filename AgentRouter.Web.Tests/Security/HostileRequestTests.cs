@@ -242,6 +242,7 @@ public sealed class HostileRequestTests(GatewayFixture fixture) : IClassFixture<
         { "200 with invalid JSON", UsageErrors.UsageUnparseable },
         { "negative usage", UsageErrors.UsageImplausible },
         { "absurd usage", UsageErrors.UsageImplausible },
+        { "negative web searches", UsageErrors.UsageImplausible },
         { "undecodable encoding", UsageErrors.UsageUndecodable },
     };
 
@@ -317,6 +318,10 @@ public sealed class HostileRequestTests(GatewayFixture fixture) : IClassFixture<
             case "absurd usage":
                 ctx.Response.ContentType = "application/json";
                 await ctx.Response.WriteAsync(message.Replace("\"output_tokens\":34", "\"output_tokens\":10800000000000"));
+                break;
+            case "negative web searches":
+                ctx.Response.ContentType = "application/json";
+                await ctx.Response.WriteAsync(message.Replace("\"output_tokens\":34", "\"output_tokens\":34,\"server_tool_use\":{\"web_search_requests\":-1000000}"));
                 break;
             case "undecodable encoding":
                 ctx.Response.ContentType = "application/json";

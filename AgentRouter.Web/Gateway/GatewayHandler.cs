@@ -34,6 +34,9 @@ public sealed class GatewayHandler(
     /// <summary>The most tokens any answer is believed when the catalog does not give the model's context window.</summary>
     private const long UnknownContextWindow = 10_000_000;
 
+    /// <summary>The most server-tool uses (web searches) one answer is believed to have run.</summary>
+    private const long MaxServerToolUses = 10_000;
+
     private readonly ForwarderRequestConfig _forwarding = new() { ActivityTimeout = options.Value.UpstreamIdleTimeout };
 
     /// <param name="pathModel">The model named in the path (Gemini), else null: the body names it.</param>
@@ -307,7 +310,8 @@ public sealed class GatewayHandler(
     /// window plus the output the request allowed.</summary>
     private static bool IsPlausible(in TokenUsage usage, ModelRoute route, in TokenUsage estimate) =>
         usage.Input >= 0 && usage.Output >= 0 && usage.CacheWrite >= 0 && usage.CacheRead >= 0 && usage.Reasoning >= 0 &&
-        usage.Reasoning <= usage.Output &&
+        usage.Reasoning <= usage.Output && usage.CacheWrite1h >= 0 && usage.CacheWrite1h <= usage.CacheWrite &&
+        usage.WebSearches is >= 0 and <= MaxServerToolUses &&
         usage.Total <= (route.Limits?.ContextWindow ?? UnknownContextWindow) + estimate.Output;
 
     /// <summary>What is charged when the answer's usage is not known exactly: what the provider did report, with the
