@@ -337,19 +337,7 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         }
     }
 
-    private void Append(ReadOnlySpan<byte> data)
-    {
-        if (_pendingLength + data.Length > _pending.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingLength + data.Length, Math.Max(4096, _pending.Length * 2)));
-            _pending.AsSpan(0, _pendingLength).CopyTo(larger);
-            if (_pending.Length > 0)
-                ArrayPool<byte>.Shared.Return(_pending);
-            _pending = larger;
-        }
-        data.CopyTo(_pending.AsSpan(_pendingLength));
-        _pendingLength += data.Length;
-    }
+    private void Append(ReadOnlySpan<byte> data) => PooledBytes.Append(ref _pending, ref _pendingLength, data);
 
     private void Compact(int keepFrom)
     {

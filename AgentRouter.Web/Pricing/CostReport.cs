@@ -166,19 +166,7 @@ public sealed class CostReport
             (_held, _length) = ([], 0);
         }
 
-        private void Hold(ReadOnlySpan<byte> data)
-        {
-            if (_length + data.Length > _held.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + data.Length, Math.Max(4096, _held.Length * 2)));
-                _held.AsSpan(0, _length).CopyTo(larger);
-                if (_held.Length > 0)
-                    ArrayPool<byte>.Shared.Return(_held);
-                _held = larger;
-            }
-            data.CopyTo(_held.AsSpan(_length));
-            _length += data.Length;
-        }
+        private void Hold(ReadOnlySpan<byte> data) => Gateway.PooledBytes.Append(ref _held, ref _length, data);
 
         public override Task FlushAsync(CancellationToken cancellationToken) => _passThrough ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
         public override void Flush() { if (_passThrough) inner.Flush(); }
