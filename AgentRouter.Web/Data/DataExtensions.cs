@@ -42,17 +42,26 @@ public static class DataExtensions
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("AgentRouter");
         if (options.EphemeralKeys)
             builder.Services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
-        else if (options.Provider == DataProvider.PostgreSQL)
-            dataProtection.PersistKeysToDbContext<AppDbContext>();
         else
         {
-            var keys = new DirectoryInfo(Path.Combine(directory, "keys"));
-            builder.Services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((management, loggers) =>
-                management.XmlRepository = new PrivateFileXmlRepository(keys, loggers));
+            string where;
+            if (options.Provider == DataProvider.PostgreSQL)
+            {
+                dataProtection.PersistKeysToDbContext<AppDbContext>();
+                where = "the store (table DataProtectionKeys)";
+            }
+            else
+            {
+                var keys = new DirectoryInfo(Path.Combine(directory, "keys"));
+                builder.Services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((management, loggers) =>
+                    management.XmlRepository = new PrivateFileXmlRepository(keys, loggers));
+                where = keys.FullName;
+            }
+            // Wherever the ring is kept, the configured certificate encrypts it at rest.
             var certificate = KeyRingCertificate.Load(options);
             if (certificate is not null)
                 dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
-            builder.Services.AddHostedService(services => new KeyRingWarning(keys.FullName, certificate, services.GetRequiredService<ILogger<KeyRingWarning>>()));
+            builder.Services.AddHostedService(services => new KeyRingWarning(where, certificate, services.GetRequiredService<ILogger<KeyRingWarning>>()));
         }
 
         builder.Services.AddSingleton<SecretProtector>();
@@ -133,7 +142,7 @@ internal sealed class KeyRingWarning(string folder, X509Certificate2? certificat
     {
         if (certificate is null)
             logger.LogWarning(
-                "SECURITY: the Data Protection key ring in {Folder} is NOT encrypted at rest. Anyone who can read that folder can decrypt every stored provider and MCP credential. Set Data:KeyRingCertificatePath (a PFX) and Data:KeyRingCertificatePassword, or Data:KeyRingCertificateThumbprint, to encrypt it with a certificate.",
+                "SECURITY: the Data Protection key ring in {Folder} is NOT encrypted at rest. Anyone who can read it can decrypt every stored provider and MCP credential. Set Data:KeyRingCertificatePath (a PFX) and Data:KeyRingCertificatePassword, or Data:KeyRingCertificateThumbprint, to encrypt it with a certificate.",
                 folder);
         else
             logger.LogInformation("The Data Protection key ring in {Folder} is encrypted with certificate {Thumbprint}", folder, certificate.Thumbprint);
