@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using AgentRouter.Web.Admin;
 using AgentRouter.Web.Providers.VertexAI;
 
 namespace AgentRouter.Web.Tests.Providers.VertexAI;
@@ -73,17 +74,19 @@ public sealed class VertexRequestsTests
     [Fact]
     public void Settings_AreNormalised_AndBadOnesSayWhichField()
     {
-        var problems = new Dictionary<string, string>();
+        var problems = new Problems();
         var settings = VertexSettings.Parse(JsonSerializer.Deserialize<JsonElement>("""{"projectId":" acme-ai-prod ","location":"US-EAST5","acceptedBetas":["a-1","a-1"]}"""), problems);
 
-        Assert.Empty(problems);
+        Assert.False(problems.Any);
         Assert.Equal(new VertexSettings("acme-ai-prod", "us-east5", ["a-1"]).ToJson(), settings!.ToJson());
         Assert.Equal(settings.ToJson(), VertexSettings.FromJson(settings.ToJson()).ToJson());
 
-        Assert.Null(VertexSettings.Parse(JsonSerializer.Deserialize<JsonElement>("""{"projectId":"Bad Project","location":"moon","acceptedBetas":"x"}"""), problems));
-        Assert.Equal(["settings.acceptedBetas", "settings.location", "settings.projectId"], problems.Keys.Order());
-        Assert.NotNull(VertexSettings.Parse(JsonSerializer.Deserialize<JsonElement>("""{"projectId":"123456789012","location":"global"}"""), problems = []));
+        Assert.Null(VertexSettings.Parse(JsonSerializer.Deserialize<JsonElement>("""{"projectId":"Bad Project","location":"moon","acceptedBetas":[1]}"""), problems));
+        Assert.Equal(["settings.acceptedBetas", "settings.location", "settings.projectId"], problems.ToDictionary().Keys.Order());
+        // The console sends the betas as one comma-separated string.
+        Assert.Equal(["x-1", "y-2"], VertexSettings.Parse(JsonSerializer.Deserialize<JsonElement>("""{"projectId":"123456789012","location":"global","acceptedBetas":"x-1, y-2"}"""), problems = new())!.AcceptedBetas);
+        Assert.False(problems.Any);
         Assert.Null(VertexSettings.Parse(null, problems));
-        Assert.Contains("settings", problems.Keys);
+        Assert.True(problems.Has("settings"));
     }
 }

@@ -226,7 +226,7 @@ public sealed class VertexTokenSourceTests : IAsyncLifetime
 
         Assert.Equal(_google.TokenUri, key.TokenUri);
         Assert.Equal(_account.Email, key.ClientEmail);
-        Assert.Equal(_account.KeyId[^4..], key.Hint);
+        Assert.Equal("…" + _account.KeyId[^4..], key.Hint);
         Assert.DoesNotContain("PRIVATE", key.ToString());
     }
 

@@ -20,8 +20,11 @@ public sealed class ServiceAccountKey
     {
         _parameters = parameters;
         Json = json;
-        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+        Fingerprint = FingerprintOf(json);
     }
+
+    /// <summary>The fingerprint a key's text has, without reading the key.</summary>
+    public static string FingerprintOf(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json.Trim())));
 
     /// <summary>The key as uploaded (trimmed), the text that is encrypted at rest.</summary>
     internal string Json { get; }
@@ -37,7 +40,7 @@ public sealed class ServiceAccountKey
     public string TokenUri => _parameters.TokenUri ?? GoogleAuthConsts.OidcTokenUrl;
 
     /// <summary>What may be shown of the key again: the last four characters of its key id.</summary>
-    public string Hint => PrivateKeyId.Length <= 4 ? PrivateKeyId : PrivateKeyId[^4..];
+    public string Hint => "…" + (PrivateKeyId.Length <= 4 ? PrivateKeyId : PrivateKeyId[^4..]);
 
     /// <summary>Reads a service-account key, or says (in <paramref name="problem"/>) what is wrong with it, without
     /// repeating any of its secret text.</summary>

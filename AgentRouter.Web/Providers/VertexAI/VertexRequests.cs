@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace AgentRouter.Web.Providers.VertexAI;
@@ -36,9 +35,21 @@ public static class VertexRequests
     /// one object, no duplicate names.</summary>
     public static byte[] AnthropicBody(ReadOnlySpan<byte> body, bool keepModel)
     {
-        var output = new ArrayBufferWriter<byte>(body.Length + VersionMember.Length + 2);
-        output.Write("{"u8);
-        output.Write(VersionMember);
+        var output = new byte[MaxAnthropicBodyLength(body.Length)];
+        return output[..WriteAnthropicBody(body, keepModel, output)];
+    }
+
+    /// <summary>The most bytes <see cref="WriteAnthropicBody"/> writes for a body of <paramref name="length"/> bytes:
+    /// the version member and its comma on top of the caller's object.</summary>
+    public static int MaxAnthropicBodyLength(int length) => length + VersionMember.Length + 3;
+
+    /// <summary>Writes <see cref="AnthropicBody"/> into <paramref name="output"/> (at least
+    /// <see cref="MaxAnthropicBodyLength"/> long); returns the length written.</summary>
+    public static int WriteAnthropicBody(ReadOnlySpan<byte> body, bool keepModel, Span<byte> output)
+    {
+        output[0] = (byte)'{';
+        VersionMember.CopyTo(output[1..]);
+        var written = 1 + VersionMember.Length;
         var reader = new Utf8JsonReader(body);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -49,11 +60,13 @@ public static class VertexRequests
             reader.Skip();
             if (drop)
                 continue;
-            output.Write(","u8);
-            output.Write(body[start..(int)reader.BytesConsumed]);
+            output[written++] = (byte)',';
+            var member = body[start..(int)reader.BytesConsumed];
+            member.CopyTo(output[written..]);
+            written += member.Length;
         }
-        output.Write("}"u8);
-        return output.WrittenSpan.ToArray();
+        output[written++] = (byte)'}';
+        return written;
     }
 
     /// <summary>The <c>anthropic-beta</c> flags that may pass: all of them without an accepted list, else those on it.

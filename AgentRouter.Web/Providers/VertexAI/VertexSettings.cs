@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentRouter.Web.Admin;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
@@ -20,39 +21,47 @@ public sealed partial record VertexSettings(
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
-    /// <summary>Reads and normalises settings (trimmed, lower-case location, betas de-duplicated), adding what is wrong
-    /// to <paramref name="problems"/> by field name; null when anything is.</summary>
-    public static VertexSettings? Parse(JsonElement? settings, IDictionary<string, string> problems)
+    /// <summary>Reads and normalises settings (trimmed, lower-case location, betas de-duplicated; the betas as a JSON
+    /// list or, as the console sends them, one comma-separated string), adding what is wrong to
+    /// <paramref name="problems"/> by field; null when anything is.</summary>
+    public static VertexSettings? Parse(JsonElement? settings, Problems problems)
     {
-        if (settings is not { ValueKind: JsonValueKind.Object } json)
+        if (settings is not { ValueKind: JsonValueKind.Object })
         {
-            problems["settings"] = "Vertex AI needs settings: {\"projectId\": \"…\", \"location\": \"us-east5\" or \"global\"}.";
+            problems.Add("settings", "Vertex AI needs settings: {\"projectId\": \"…\", \"location\": \"us-east5\" or \"global\"}.");
             return null;
         }
-        var projectId = Text(json, "projectId")?.Trim();
-        var location = Text(json, "location")?.Trim().ToLowerInvariant();
-        if (string.IsNullOrEmpty(projectId) || !ProjectIdPattern().IsMatch(projectId))
-            problems["settings.projectId"] = "Project id is required: the Google Cloud project id (e.g. my-project-123) or number.";
-        if (string.IsNullOrEmpty(location) || location != Global && !RegionPattern().IsMatch(location))
-            problems["settings.location"] = "Location is required: a Google Cloud region such as us-east5 or europe-west1, or global.";
+        var projectId = ProviderSettings.String(settings, "projectId");
+        var location = ProviderSettings.String(settings, "location")?.ToLowerInvariant();
+        var valid = true;
+        if (projectId is null || !ProjectIdPattern().IsMatch(projectId))
+            valid = Fail(problems, "settings.projectId", "Project id is required: the Google Cloud project id (e.g. my-project-123) or number.");
+        if (location is null || location != Global && !RegionPattern().IsMatch(location))
+            valid = Fail(problems, "settings.location", "Location is required: a Google Cloud region such as us-east5 or europe-west1, or global.");
 
         List<string>? betas = null;
-        if (json.TryGetProperty("acceptedBetas", out var list) && list.ValueKind != JsonValueKind.Null)
+        if (settings.Value.TryGetProperty("acceptedBetas", out var given) && given.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
         {
-            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(b => b.ValueKind != JsonValueKind.String || !BetaPattern().IsMatch(b.GetString()!.Trim())))
-                problems["settings.acceptedBetas"] = "Accepted betas must be a list of anthropic-beta flag names, e.g. [\"context-1m-2025-08-07\"].";
-            else
-                betas = list.EnumerateArray().Select(b => b.GetString()!.Trim()).Distinct(StringComparer.Ordinal).ToList();
+            var list = ProviderSettings.List(settings, "acceptedBetas");
+            var wellFormed = given.ValueKind == JsonValueKind.String
+                || given.ValueKind == JsonValueKind.Array && given.EnumerateArray().All(b => b.ValueKind == JsonValueKind.String);
+            if (!wellFormed || list.Any(b => !BetaPattern().IsMatch(b)))
+                valid = Fail(problems, "settings.acceptedBetas", "Accepted betas must be anthropic-beta flag names, e.g. [\"context-1m-2025-08-07\"] (or one comma-separated string).");
+            else if (list.Count > 0)
+                betas = [.. list.Distinct(StringComparer.Ordinal)];
         }
-        return problems.Keys.Any(k => k.StartsWith("settings", StringComparison.Ordinal)) ? null : new VertexSettings(projectId!, location!, betas);
+        return valid ? new VertexSettings(projectId!, location!, betas) : null;
+    }
+
+    private static bool Fail(Problems problems, string field, string message)
+    {
+        problems.Add(field, message);
+        return false;
     }
 
     /// <summary>Settings as stored (written by <see cref="ToJson"/>).</summary>
     public static VertexSettings FromJson(string json) =>
         JsonSerializer.Deserialize<VertexSettings>(json, Options) ?? throw new JsonException("Vertex AI settings are empty.");
-
-    private static string? Text(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     // Project ids (6-30 characters), legacy domain-scoped ids (example.com:my-project), or project numbers.
     [GeneratedRegex("^(?:(?:[a-z0-9-]+\\.)+[a-z]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$|^[0-9]{1,20}$")]

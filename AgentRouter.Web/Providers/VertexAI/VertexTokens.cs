@@ -10,6 +10,19 @@ public sealed class VertexTokens(TimeProvider clock, VertexAccountHealth health)
 
     public VertexAccountHealth Health { get; } = health;
 
+    /// <summary>The account's token source for this key: the existing one when the key is unchanged (the key is then not
+    /// read again). Null, with the reason in <paramref name="problem"/>, when the stored key cannot be read.</summary>
+    public VertexTokenSource? For(Guid accountId, string accountName, string keyJson, out string? problem)
+    {
+        problem = null;
+        var fingerprint = ServiceAccountKey.FingerprintOf(keyJson);
+        if (_sources.TryGetValue(accountId, out var existing) && existing.Fingerprint == fingerprint && existing.AccountName == accountName)
+            return existing;
+        if (ServiceAccountKey.TryParse(keyJson, out problem) is not { } key)
+            return null;
+        return For(accountId, accountName, key);
+    }
+
     /// <summary>The account's token source for this key: the existing one when the key is unchanged.</summary>
     public VertexTokenSource For(Guid accountId, string accountName, ServiceAccountKey key)
     {
@@ -21,15 +34,5 @@ public sealed class VertexTokens(TimeProvider clock, VertexAccountHealth health)
             // A new key deserves a new verdict; the old key's refusal no longer applies.
             Health.Succeeded(accountId);
         return fresh;
-    }
-
-    /// <summary>Forgets accounts that are no longer in the store.</summary>
-    public void Retain(IReadOnlySet<Guid> accountIds)
-    {
-        foreach (var id in _sources.Keys)
-        {
-            if (!accountIds.Contains(id))
-                _sources.TryRemove(id, out _);
-        }
     }
 }
