@@ -261,7 +261,8 @@ public sealed class VertexGatewayTests(VertexFixture fixture) : IClassFixture<Ve
         var s = await ScenarioAsync();
         var providers = fixture.Router.Services.GetRequiredService<ProviderService>();
 
-        var (ok, message) = await providers.TestConnectionAsync(s.ProviderId, CancellationToken.None);
+        var tested = await s.Admin.SendAsync(HttpMethod.Post, $"/api/admin/providers/{s.ProviderId}/test");
+        var (ok, message) = (tested["ok"]!.GetValue<bool>(), tested["message"]!.GetValue<string>());
         var probe = Google.LastRequest;
         Google.Revoke(s.Account);
         fixture.Router.Clock.Advance(TimeSpan.FromHours(1));

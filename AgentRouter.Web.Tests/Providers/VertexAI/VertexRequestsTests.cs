@@ -80,6 +80,7 @@ public sealed class VertexRequestsTests
         Assert.False(problems.Any);
         Assert.Equal(new VertexSettings("acme-ai-prod", "us-east5", ["a-1"]).ToJson(), settings!.ToJson());
         Assert.Equal(settings.ToJson(), VertexSettings.FromJson(settings.ToJson()).ToJson());
+        Assert.Equal("""{"projectId":"acme-ai-prod","location":"us-east5","acceptedBetas":["a-1"]}""", settings.ToJson());
 
         Assert.Null(VertexSettings.Parse(JsonSerializer.Deserialize<JsonElement>("""{"projectId":"Bad Project","location":"moon","acceptedBetas":[1]}"""), problems));
         Assert.Equal(["settings.acceptedBetas", "settings.location", "settings.projectId"], problems.ToDictionary().Keys.Order());

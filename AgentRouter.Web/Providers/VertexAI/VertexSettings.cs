@@ -17,6 +17,7 @@ public sealed partial record VertexSettings(
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = false };
 
     /// <summary>Google's API host for the location: regional, or the global endpoint.</summary>
+    [JsonIgnore]
     public string DefaultHost => Location == Global ? "https://aiplatform.googleapis.com" : $"https://{Location}-aiplatform.googleapis.com";
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
