@@ -138,6 +138,27 @@ public sealed class VertexTokenSourceTests : IAsyncLifetime
         Assert.Null(_health.LastError(_accountId));
     }
 
+    [Fact]
+    public async Task RefusedRefresh_KeepsServingTheValidToken_WithoutAskingOnEveryRequest()
+    {
+        var source = Source();
+        var first = await source.GetTokenAsync(CancellationToken.None);
+        _google.Revoke(_account);
+        _clock.Advance(TimeSpan.FromSeconds(_google.TokenLifetimeSeconds) - TimeSpan.FromMinutes(4));
+
+        Assert.Equal(first, await source.GetTokenAsync(CancellationToken.None));
+        await Eventually(() => Task.FromResult(_health.LastError(_accountId)), failure => failure is not null);
+        for (var i = 0; i < 20; i++)
+            Assert.Equal(first, await source.GetTokenAsync(CancellationToken.None));
+        var asked = _google.TokenRequests;
+        // Once less than a minute is left, the refusal is what callers get.
+        _clock.Advance(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<VertexTokenException>(() => source.GetTokenAsync(CancellationToken.None).AsTask());
+
+        Assert.Equal(2, asked);
+        Assert.Equal(3, _google.TokenRequests);
+    }
+
     [Theory]
     [InlineData(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.")]
     [InlineData(401, "unauthorized_client", "Client is unauthorized to retrieve access tokens using this method.")]

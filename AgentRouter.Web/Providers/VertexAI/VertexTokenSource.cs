@@ -70,8 +70,10 @@ public sealed class VertexTokenSource
         {
             if (_current is { } current && now < current.ExpiresAt - MinimumValidity)
             {
-                // Still good for this request: refresh behind it, so no request waits for a mint.
-                _minting ??= MintAsync();
+                // Still good for this request: refresh behind it, so no request waits for a mint (unless a refusal
+                // is being waited out: the token endpoint is not asked on every request).
+                if (_refused is not { } pause || now >= pause.Until)
+                    _minting ??= MintAsync();
                 return current.Value;
             }
             if (_refused is { } refused && now < refused.Until)
