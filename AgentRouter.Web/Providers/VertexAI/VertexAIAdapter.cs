@@ -74,6 +74,8 @@ public sealed class VertexAIAdapter(VertexTokens tokens) : IProviderAdapter
         if (source is null)
             return new Unusable($"Vertex AI account '{account.Name}' has a service-account key that cannot be read ({problem}): an administrator must upload it again.");
         var parsed = VertexSettings.FromJson(settings.GetRawText());
+        if (string.IsNullOrEmpty(parsed.ProjectId) || string.IsNullOrEmpty(parsed.Location))
+            return new Unusable($"Vertex AI account '{account.Name}' has no project id or location: an administrator must set them.");
         return new VertexAccount(account.BaseUrl == GoogleRoot ? parsed.DefaultHost : account.BaseUrl, parsed, source);
     }
 
