@@ -168,6 +168,14 @@ public sealed class RequestBody : IDisposable
         Length = newLength;
     }
 
+    /// <summary>Swaps in a body an adapter built for its upstream (e.g. Vertex AI's Claude body), in a buffer rented from
+    /// <see cref="ArrayPool{T}.Shared"/> that this body now owns; the facts <see cref="Inspect"/> read stay as read.</summary>
+    public void Adopt(byte[] pooledBuffer, int length)
+    {
+        ArrayPool<byte>.Shared.Return(Interlocked.Exchange(ref _buffer, pooledBuffer));
+        Length = length;
+    }
+
     public Stream AsStream() => new MemoryStream(_buffer, 0, Length, writable: false);
 
     public override string ToString() => Encoding.UTF8.GetString(Span);

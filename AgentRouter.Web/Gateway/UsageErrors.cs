@@ -19,6 +19,8 @@ public static class UsageErrors
     public const string UpstreamUnreachable = "upstream_unreachable";
     public const string UpstreamTimeout = "upstream_timeout";
     public const string UpstreamFailedMidResponse = "upstream_failed_mid_response";
+    /// <summary>The account's credential could not be turned into an upstream one (a service-account key Google refused).</summary>
+    public const string UpstreamCredentialRefused = "upstream_credential_refused";
     public const string Shutdown = "shutdown";
 
     // A successful answer whose usage could not be read exactly: the record carries the gateway's estimate.

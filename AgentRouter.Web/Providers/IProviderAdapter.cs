@@ -62,6 +62,10 @@ public interface IProviderAdapter
     /// it (e.g. a token that cannot be minted). Runs once per request, before anything is sent.</summary>
     ValueTask<UpstreamPlan> PlanAsync(UpstreamCall call, CancellationToken cancellationToken);
 
+    /// <summary>Why the account's credential last failed in this process (e.g. a service-account key Google refused),
+    /// for the provider page; null when it works or was not tried.</summary>
+    string? LastError(Guid accountId) => null;
+
     /// <summary>Proves the base URL and the credential work with one cheap authenticated call.</summary>
     Task<ConnectionResult> TestConnectionAsync(UpstreamAccount account, HttpClient http, CancellationToken cancellationToken);
 }

@@ -32,6 +32,8 @@ public enum ProviderKind
     Anthropic,
     OpenAI,
     Gemini,
+    /// <summary>Google Cloud Vertex AI (Claude and Gemini), with OAuth tokens minted from a service-account key.</summary>
+    VertexAI,
     /// <summary>Agent Router's built-in simulated provider: answers in every dialect, costs nothing.</summary>
     Sandbox,
 }

@@ -4,6 +4,7 @@ using AgentRouter.Web.Providers.Anthropic;
 using AgentRouter.Web.Providers.Gemini;
 using AgentRouter.Web.Providers.OpenAI;
 using AgentRouter.Web.Providers.Sandbox;
+using AgentRouter.Web.Providers.VertexAI;
 
 namespace AgentRouter.Web.Providers;
 
@@ -51,6 +52,7 @@ public static class ProviderAdapterRegistration
         services.AddSingleton<IProviderAdapter, AnthropicAdapter>();
         services.AddSingleton<IProviderAdapter, OpenAIAdapter>();
         services.AddSingleton<IProviderAdapter, GeminiAdapter>();
+        services.AddVertexAI();
         services.AddSingleton<IProviderAdapter, SandboxAdapter>();
         services.AddSingleton<ProviderAdapters>();
         return services;

@@ -8,8 +8,9 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentRouter.Web.Providers;
 
 /// <param name="Settings">The kind's non-secret settings (a JSON object), when it has any.</param>
+/// <param name="LastError">Why the credential last failed in this process (<see cref="IProviderAdapter.LastError"/>); listings only.</param>
 public sealed record ProviderView(Guid Id, string Name, string Kind, string BaseUrl, string? CredentialHint, DateTimeOffset CreatedAt, DateTimeOffset? CredentialRotatedAt,
-    JsonElement? Settings = null);
+    JsonElement? Settings = null, string? LastError = null);
 
 /// <summary>A new provider account. <paramref name="Credential"/> is the kind's secret (an API key string, a service
 /// account JSON object, AWS keys…); <paramref name="ApiKey"/> stays accepted as an alias for an API key.</summary>
@@ -43,11 +44,14 @@ public sealed class ProviderService(IDbContextFactory<AppDbContext> factory, Sec
         Parse(a.Settings));
 
     public Task<List<ProviderView>> ListAsync(CancellationToken cancellationToken) =>
-        factory.Query(async db => (await db.ProviderAccounts.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken)).Select(View).ToList(), cancellationToken);
+        factory.Query(async db => (await db.ProviderAccounts.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken)).Select(Listed).ToList(), cancellationToken);
 
     public async Task<AdminResult<ProviderView>> GetAsync(Guid id, CancellationToken cancellationToken) =>
         await factory.Query(db => db.ProviderAccounts.FindAsync([id], cancellationToken).AsTask(), cancellationToken) is { } account
-            ? View(account) : AdminResult<ProviderView>.NotFound($"No provider account {id}.");
+            ? Listed(account) : AdminResult<ProviderView>.NotFound($"No provider account {id}.");
+
+    /// <summary>The view with the credential's last failure, which audit events leave out (it is not an admin change).</summary>
+    private ProviderView Listed(ProviderAccount a) => View(a) with { LastError = adapters[a.Kind].LastError(a.Id) };
 
     public async Task<AdminResult<ProviderView>> CreateAsync(CreateProviderRequest request, Actor actor, CancellationToken cancellationToken)
     {

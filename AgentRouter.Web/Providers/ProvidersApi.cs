@@ -17,6 +17,12 @@ internal static class ProvidersApi
             (await service.CreateAsync(request, Actor.From(http.User, clock), http.RequestAborted)).ToCreated(p => $"/api/admin/providers/{p.Id}"));
         providers.MapPut("/{id:guid}", async Task<Results<Ok<ProviderView>, ValidationProblem, NotFound<ProblemDetails>>> (Guid id, UpdateProviderRequest request, ProviderService service, HttpContext http, TimeProvider clock) =>
             (await service.UpdateAsync(id, request, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
+        // Asks the provider for something cheap with the stored credential (what the console's Test connection does).
+        providers.MapPost("/{id:guid}/test", async Task<Ok<ConnectionResult>> (Guid id, ProviderService service, CancellationToken ct) =>
+        {
+            var (ok, message) = await service.TestConnectionAsync(id, ct);
+            return TypedResults.Ok(new ConnectionResult(ok, message));
+        });
         providers.MapPut("/{id:guid}/credential", async Task<Results<Ok<ProviderView>, ValidationProblem, NotFound<ProblemDetails>>> (Guid id, RotateCredentialRequest request, ProviderService service, HttpContext http, TimeProvider clock) =>
             (await service.RotateCredentialAsync(id, request, Actor.From(http.User, clock), http.RequestAborted)).ToOk());
 
