@@ -29,7 +29,7 @@ public sealed class BedrockSettingsTests
     [Theory]
     [InlineData("{}", "settings.region")]
     [InlineData("{\"region\":\"mars-1\"}", "settings.region")]
-    [InlineData("{\"region\":\"us-east-1\",\"acceptedBetas\":\"x\"}", "settings.acceptedBetas")]
+    [InlineData("{\"region\":\"us-east-1\",\"acceptedBetas\":42}", "settings.acceptedBetas")]
     [InlineData("{\"region\":\"us-east-1\",\"acceptedBetas\":[\"Not A Flag\"]}", "settings.acceptedBetas")]
     [InlineData("{\"region\":\"us-east-1\",\"projectId\":\"p\"}", "settings.projectId")]
     [InlineData("null", "settings")]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AgentRouter.Web.Providers.Bedrock;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentRouter.Web.Tests.Providers.Bedrock;
@@ -91,33 +92,48 @@ public sealed class BedrockUnitTests
     }
 
     [Fact]
-    public async Task EventStream_BecomesAnthropicSse_FrameByFrame_EvenFromOneByteReads()
+    public async Task EventStream_BecomesAnthropicSse_FrameByFrame_EvenFromOneByteWrites()
     {
         var events = BedrockFrames.ToolUseAnswer("us.anthropic.claude-sonnet-4-5-20250929-v1:0", input: 900, output: 42);
         var frames = events.SelectMany(BedrockFrames.Chunk).ToArray();
-        await using var stream = new BedrockEventStream(new TrickleStream(frames), "bedrock-test", NullLogger.Instance);
+        var (decoder, response, client) = Decoder(HttpStatusCode.OK, BedrockResponses.EventStreamContentType, countTokens: false);
 
-        Assert.Null(await stream.ReadFirstAsync(CancellationToken.None));
-        var sse = await new StreamReader(stream).ReadToEndAsync();
+        await CopyAsync(frames, decoder, chunk: 1);
 
         var expected = string.Concat(events.Select(e =>
         {
             var json = JsonSerializer.Serialize(e);
             return $"event: {JsonDocument.Parse(json).RootElement.GetProperty("type").GetString()}\ndata: {json}\n\n";
         }));
-        Assert.Equal(expected, sse);
-        Assert.True(stream.MetricsAgree);
+        Assert.Equal(expected, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal("text/event-stream; charset=utf-8", response.ContentType);
+        Assert.Equal(200, response.StatusCode);
     }
 
     [Fact]
-    public async Task EventStream_NotesMetricsThatDisagreeWithTheEvents()
+    public async Task EventStream_WritesEachEventAsItsFrameCompletes()
     {
-        var frames = BedrockFrames.ToolUseAnswer("m", input: 900, output: 42, metricsOutput: 43).SelectMany(BedrockFrames.Chunk).ToArray();
-        await using var stream = new BedrockEventStream(new MemoryStream(frames), "bedrock-test", NullLogger.Instance);
+        var events = BedrockFrames.ToolUseAnswer("m", 10, 5);
+        var (decoder, _, client) = Decoder(HttpStatusCode.OK, BedrockResponses.EventStreamContentType, countTokens: false);
+        var first = BedrockFrames.Chunk(events[0]);
 
-        await new StreamReader(stream).ReadToEndAsync();
+        await decoder.Stream.WriteAsync(first.AsMemory(0, first.Length - 1));
+        Assert.Equal(0, client.Length);
+        await decoder.Stream.WriteAsync(first.AsMemory(first.Length - 1));
+        Assert.StartsWith("event: message_start\ndata: ", Encoding.UTF8.GetString(client.ToArray()));
+    }
 
-        Assert.False(stream.MetricsAgree);
+    [Theory]
+    [InlineData(43, false)]
+    [InlineData(42, true)]
+    public async Task EventStream_ChecksTheEventsUsageAgainstTheInvocationMetrics(int metricsOutput, bool agree)
+    {
+        var frames = BedrockFrames.ToolUseAnswer("m", input: 900, output: 42, metricsOutput: metricsOutput).SelectMany(BedrockFrames.Chunk).ToArray();
+        var (decoder, _, _) = Decoder(HttpStatusCode.OK, BedrockResponses.EventStreamContentType, countTokens: false);
+
+        await CopyAsync(frames, decoder, chunk: 4096);
+
+        Assert.Equal(agree, decoder.Responses.MetricsAgree);
     }
 
     [Theory]
@@ -127,16 +143,17 @@ public sealed class BedrockUnitTests
     [InlineData("internalServerException", 502, "api_error")]
     [InlineData("serviceUnavailableException", 529, "overloaded_error")]
     [InlineData("modelTimeoutException", 504, "api_error")]
-    public async Task EventStream_AnExceptionFirst_IsTheAnswersError(string exceptionType, int status, string anthropicType)
+    public async Task EventStream_AnExceptionFirst_IsAnErrorAnswerWithItsStatus(string exceptionType, int status, string anthropicType)
     {
-        var frames = BedrockFrames.Exception(exceptionType, "Something went wrong.");
-        await using var stream = new BedrockEventStream(new MemoryStream(frames), "bedrock-test", NullLogger.Instance);
+        var (decoder, response, client) = Decoder(HttpStatusCode.OK, BedrockResponses.EventStreamContentType, countTokens: false);
 
-        var error = await stream.ReadFirstAsync(CancellationToken.None);
+        await CopyAsync(BedrockFrames.Exception(exceptionType, "Something went wrong."), decoder, chunk: 7);
 
-        Assert.Equal(status, error!.Status);
-        Assert.Equal(anthropicType, error.Type);
-        Assert.Contains("Something went wrong.", error.Message);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/json", response.ContentType);
+        using var json = JsonDocument.Parse(client.ToArray());
+        Assert.Equal(anthropicType, json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.EndsWith("Something went wrong.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Theory]
@@ -149,14 +166,15 @@ public sealed class BedrockUnitTests
     {
         var events = BedrockFrames.ToolUseAnswer("m", 10, 5);
         var frames = events.Take(3).SelectMany(BedrockFrames.Chunk).Concat(BedrockFrames.Exception(exceptionType, "Stopped.")).Concat(BedrockFrames.Chunk(events[3])).ToArray();
-        await using var stream = new BedrockEventStream(new MemoryStream(frames), "bedrock-test", NullLogger.Instance);
+        var (decoder, response, client) = Decoder(HttpStatusCode.OK, BedrockResponses.EventStreamContentType, countTokens: false);
 
-        Assert.Null(await stream.ReadFirstAsync(CancellationToken.None));
-        var sse = await new StreamReader(stream).ReadToEndAsync();
+        await CopyAsync(frames, decoder, chunk: 64);
 
+        var sse = Encoding.UTF8.GetString(client.ToArray());
         var last = sse.TrimEnd('\n').Split("\n\n")[^1];
         Assert.Equal($"event: error\ndata: {{\"type\":\"error\",\"error\":{{\"type\":\"{anthropicType}\",\"message\":\"{(anthropicType == "api_error" ? "Amazon Bedrock: " : "")}Stopped.\"}}}}", last);
         Assert.Equal(4, sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(200, response.StatusCode);
     }
 
     [Fact]
@@ -165,12 +183,13 @@ public sealed class BedrockUnitTests
         var good = BedrockFrames.Chunk(BedrockFrames.ToolUseAnswer("m", 10, 5)[0]);
         var bad = BedrockFrames.Chunk(BedrockFrames.ToolUseAnswer("m", 10, 5)[1]);
         bad[^10] ^= 0xFF;
-        await using var stream = new BedrockEventStream(new TrickleStream([.. good, .. bad], good.Length), "bedrock-test", NullLogger.Instance);
+        var (decoder, _, client) = Decoder(HttpStatusCode.OK, BedrockResponses.EventStreamContentType, countTokens: false);
 
-        var sse = await new StreamReader(stream).ReadToEndAsync();
+        await CopyAsync([.. good, .. bad, .. good], decoder, chunk: good.Length);
 
+        var sse = Encoding.UTF8.GetString(client.ToArray());
         Assert.StartsWith("event: message_start\n", sse);
-        Assert.EndsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Amazon Bedrock's event stream could not be decoded.\"}}\n\n", sse);
+        Assert.EndsWith("\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Amazon Bedrock's event stream could not be decoded.\"}}\n\n", sse);
     }
 
     [Theory]
@@ -181,32 +200,29 @@ public sealed class BedrockUnitTests
     [InlineData(500, "InternalServerException", 502, "api_error")]
     public async Task ErrorAnswers_BecomeAnthropicErrors(int status, string errorType, int expectedStatus, string anthropicType)
     {
-        using var response = new HttpResponseMessage((HttpStatusCode)status) { Content = new StringContent("{\"message\":\"Nope.\"}", Encoding.UTF8, "application/json") };
-        response.Headers.TryAddWithoutValidation("x-amzn-ErrorType", errorType);
+        var (decoder, response, client) = Decoder((HttpStatusCode)status, "application/json", countTokens: false, errorType: errorType);
 
-        await BedrockResponses.AdaptAsync(response, countTokens: false, "bedrock-test", NullLogger.Instance, CancellationToken.None);
+        await CopyAsync("{\"message\":\"Nope.\"}"u8.ToArray(), decoder, chunk: 5);
 
-        Assert.Equal(expectedStatus, (int)response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(expectedStatus, response.StatusCode);
+        using var json = JsonDocument.Parse(client.ToArray());
         Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
         Assert.Equal(anthropicType, json.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.EndsWith("Nope.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
-        Assert.False(response.Headers.Contains("x-amzn-ErrorType"));
+        Assert.False(response.Headers.ContainsKey("x-amzn-ErrorType"));
+        Assert.Null(response.ContentLength);
     }
 
     [Fact]
     public async Task ARefusedCredential_IsA502NamingTheAccount_NotAwsText()
     {
-        using var response = new HttpResponseMessage(HttpStatusCode.Forbidden)
-        {
-            Content = new StringContent("{\"message\":\"User: arn:aws:iam::123456789012:user/gateway is not authorized\"}", Encoding.UTF8, "application/json"),
-        };
-        response.Headers.TryAddWithoutValidation("x-amzn-ErrorType", "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+        var (decoder, response, client) = Decoder(HttpStatusCode.Forbidden, "application/json", countTokens: false,
+            errorType: "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/", account: "bedrock-prod");
 
-        await BedrockResponses.AdaptAsync(response, countTokens: false, "bedrock-prod", NullLogger.Instance, CancellationToken.None);
+        await CopyAsync("{\"message\":\"User: arn:aws:iam::123456789012:user/gateway is not authorized\"}"u8.ToArray(), decoder, chunk: 4096);
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(502, response.StatusCode);
+        var text = Encoding.UTF8.GetString(client.ToArray());
         Assert.Contains("'bedrock-prod'", text);
         Assert.DoesNotContain("123456789012", text);
     }
@@ -214,11 +230,12 @@ public sealed class BedrockUnitTests
     [Fact]
     public async Task CountTokensAnswer_BecomesAnthropicsCount()
     {
-        using var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"inputTokens\":4321}", Encoding.UTF8, "application/json") };
+        var (decoder, response, client) = Decoder(HttpStatusCode.OK, "application/json", countTokens: true);
 
-        await BedrockResponses.AdaptAsync(response, countTokens: true, "bedrock-test", NullLogger.Instance, CancellationToken.None);
+        await CopyAsync("{\"inputTokens\":4321}"u8.ToArray(), decoder, chunk: 3);
 
-        Assert.Equal("{\"input_tokens\":4321}", await response.Content.ReadAsStringAsync());
+        Assert.Equal("{\"input_tokens\":4321}", Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(200, response.StatusCode);
     }
 
     [Theory]
@@ -248,6 +265,41 @@ public sealed class BedrockUnitTests
         Assert.Contains(problemStart, problem);
     }
 
+    private static (Decoding Decoder, HttpResponse Response, MemoryStream Client) Decoder(HttpStatusCode status, string contentType, bool countTokens,
+        string? errorType = null, string account = "bedrock-test")
+    {
+        var upstream = new HttpResponseMessage(status) { Content = new ByteArrayContent([]) };
+        upstream.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        var context = new DefaultHttpContext();
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = 20;
+        if (errorType is not null)
+        {
+            upstream.Headers.TryAddWithoutValidation("x-amzn-ErrorType", errorType);
+            context.Response.Headers["x-amzn-ErrorType"] = errorType;
+        }
+        var client = new MemoryStream();
+        var responses = new BedrockResponses(countTokens, account, NullLogger.Instance);
+        return (new Decoding(responses, responses.Start(upstream, context.Response, client)), context.Response, client);
+    }
+
+    /// <summary>Copies as the forwarder does: one reused buffer, <paramref name="chunk"/> bytes a write, then completes.</summary>
+    private static async Task CopyAsync(byte[] body, Decoding decoder, int chunk)
+    {
+        var buffer = new byte[chunk];
+        for (var at = 0; at < body.Length; at += chunk)
+        {
+            var length = Math.Min(chunk, body.Length - at);
+            body.AsSpan(at, length).CopyTo(buffer);
+            await decoder.Stream.WriteAsync(buffer.AsMemory(0, length));
+            buffer.AsSpan().Fill(0xEE);
+        }
+        await decoder.Responses.CompleteAsync(CancellationToken.None);
+    }
+
+    private sealed record Decoding(BedrockResponses Responses, Stream Stream);
+
     private static string? Verify(HttpRequestMessage request, byte[] body, string secret, string? token, string region = "eu-west-1")
     {
         var uri = request.RequestUri!;
@@ -255,12 +307,5 @@ public sealed class BedrockUnitTests
         headers["host"] = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
         return SigV4Verifier.Verify(request.Method.Method, uri.GetComponents(UriComponents.Path | UriComponents.KeepDelimiter, UriFormat.UriEscaped),
             uri.Query, headers, body, ExampleKeyId, secret, region, "bedrock", token);
-    }
-
-    /// <summary>Hands out at most <paramref name="readSize"/> bytes per read, as a slow network would.</summary>
-    private sealed class TrickleStream(byte[] data, int readSize = 1) : MemoryStream(data)
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(buffer.Length, readSize)], cancellationToken);
     }
 }

@@ -37,12 +37,13 @@ public sealed partial record BedrockCredential(string? AccessKeyId, string? Secr
                 problem = $"\"{property.Name}\" must be a string.";
                 return null;
             }
-            var value = property.Value.GetString()?.Trim();
+            // The console sends every field of the form; an empty one was not given.
+            var value = string.IsNullOrWhiteSpace(property.Value.GetString()) ? null : property.Value.GetString()!.Trim();
             switch (property.Name)
             {
                 case "accessKeyId": accessKeyId = value; break;
                 case "secretAccessKey": secret = value; break;
-                case "sessionToken": token = string.IsNullOrEmpty(value) ? null : value; break;
+                case "sessionToken": token = value; break;
                 case "apiKey": apiKey = value; break;
                 default:
                     problem = $"Unknown credential field \"{property.Name}\": a Bedrock credential is {{accessKeyId, secretAccessKey, sessionToken?}} or {{apiKey}}.";
@@ -58,7 +59,12 @@ public sealed partial record BedrockCredential(string? AccessKeyId, string? Secr
             }
             return FromApiKey(apiKey, out problem);
         }
-        if (string.IsNullOrEmpty(accessKeyId) || !AccessKeyIdPattern().IsMatch(accessKeyId))
+        if (accessKeyId is null && secret is null && token is null)
+        {
+            problem = "A Bedrock credential is {accessKeyId, secretAccessKey, sessionToken?} or {apiKey}.";
+            return null;
+        }
+        if (accessKeyId is null || !AccessKeyIdPattern().IsMatch(accessKeyId))
         {
             problem = "accessKeyId must be an AWS access key id (16 to 128 letters and digits, e.g. AKIA…).";
             return null;

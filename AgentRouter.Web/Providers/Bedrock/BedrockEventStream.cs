@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime.EventStreams;
@@ -8,26 +8,22 @@ using AgentRouter.Web.Gateway;
 
 namespace AgentRouter.Web.Providers.Bedrock;
 
-/// <summary>Reads Bedrock's <c>application/vnd.amazon.eventstream</c> answer (frames decoded, CRCs checked, by
-/// AWSSDK.Core's event-stream decoder) and offers it as the Anthropic SSE stream the client expects: each
+/// <summary>Takes Bedrock's <c>application/vnd.amazon.eventstream</c> answer as the forwarder copies it (frames decoded,
+/// CRCs checked, by AWSSDK.Core's event-stream decoder) and writes the Anthropic SSE stream the client expects: each
 /// <c>chunk</c> event's base64 payload is the JSON of one Anthropic event, written as <c>event: &lt;type&gt;</c> and
-/// <c>data: &lt;json&gt;</c>. Frame by frame as they arrive, never the whole answer. An exception event becomes an SSE
-/// <c>error</c> event (or, when it is the first thing Bedrock says, an error answer: see
-/// <see cref="ReadFirstAsync"/>).</summary>
+/// <c>data: &lt;json&gt;</c>, frame by frame as they arrive, never the whole answer. An exception event becomes an SSE
+/// <c>error</c> event, or, when it is the first thing Bedrock says, an error answer with its own status.</summary>
 public sealed class BedrockEventStream : Stream
 {
-    private const int ReadSize = 16 * 1024;
-
-    private readonly Stream _upstream;
+    private readonly Stream _client;
+    private readonly HttpResponse _response;
     private readonly string _accountName;
     private readonly ILogger _logger;
     private readonly EventStreamDecoder _decoder = new();
     private readonly Queue<EventStreamMessage> _messages = new();
-    private byte[] _input = ArrayPool<byte>.Shared.Rent(ReadSize);
     private byte[] _output = [];
-    private int _outputStart;
     private int _outputLength;
-    private bool _ended;
+    private bool _written;
     private bool _failed;
 
     // Usage as the Anthropic events report it, and as Bedrock's invocation metrics do (the cross-check).
@@ -36,9 +32,12 @@ public sealed class BedrockEventStream : Stream
     private long? _metricsInput;
     private long? _metricsOutput;
 
-    public BedrockEventStream(Stream upstream, string accountName, ILogger logger)
+    /// <param name="client">Where the SSE goes (the usage tap, then the client).</param>
+    /// <param name="response">The client's response, whose status and content type a first-frame exception sets.</param>
+    public BedrockEventStream(Stream client, HttpResponse response, string accountName, ILogger logger)
     {
-        _upstream = upstream;
+        _client = client;
+        _response = response;
         _accountName = accountName;
         _logger = logger;
         _decoder.MessageReceived += (_, received) => _messages.Enqueue(received.Message);
@@ -49,64 +48,51 @@ public sealed class BedrockEventStream : Stream
     public bool? MetricsAgree => _metricsInput is null || _eventInput is null ? null
         : _metricsInput == _eventInput && _metricsOutput == _eventOutput;
 
-    /// <summary>Reads up to the first frame. When it is an exception, returns the error to answer with (the answer has
-    /// not started, so it can still carry the right status); otherwise keeps the frame for the client and returns null.</summary>
-    public async Task<BedrockError?> ReadFirstAsync(CancellationToken cancellationToken)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        while (_messages.Count == 0 && !_ended)
-            await FillAsync(cancellationToken);
-        if (_messages.TryPeek(out var first) && ExceptionOf(first) is { } error)
-        {
-            _messages.Dequeue();
-            return error;
-        }
-        return null;
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        while (_outputLength == 0)
-        {
-            if (_messages.Count == 0)
-            {
-                if (_ended || _failed)
-                    return 0;
-                await FillAsync(cancellationToken);
-            }
-            while (_messages.TryDequeue(out var message) && !_failed)
-                Translate(message);
-        }
-        var count = Math.Min(buffer.Length, _outputLength);
-        _output.AsSpan(_outputStart, count).CopyTo(buffer.Span);
-        _outputStart += count;
-        _outputLength -= count;
-        if (_outputLength == 0)
-            _outputStart = 0;
-        return count;
-    }
-
-    /// <summary>Feeds the decoder what the upstream has; at its end, notes it (a frame cut off there is simply never
-    /// completed, and the missing <c>message_stop</c> tells the usage tap the answer was truncated).</summary>
-    private async Task FillAsync(CancellationToken cancellationToken)
-    {
-        var read = await _upstream.ReadAsync(_input.AsMemory(0, ReadSize), cancellationToken);
-        if (read == 0)
-        {
-            _ended = true;
+        if (_failed || buffer.IsEmpty)
             return;
-        }
         try
         {
-            _decoder.ProcessData(_input, 0, read);
+            // AWSSDK.Core 4.1.0's decoder reads ProcessData's last argument as where to stop, not as a count, so data
+            // is always handed over from index 0 (as the forwarder's own buffer holds it), where both readings agree.
+            if (MemoryMarshal.TryGetArray(buffer, out var segment) && segment.Offset == 0)
+                _decoder.ProcessData(segment.Array!, 0, segment.Count);
+            else
+                _decoder.ProcessData(buffer.ToArray(), 0, buffer.Length);
         }
         catch (Exception ex) when (ex is EventStreamChecksumFailureException or EventStreamValidationException or EventStreamDecoderIllegalStateException or InvalidOperationException or ArgumentException)
         {
             // A corrupt frame (a CRC that does not match): nothing after it can be trusted.
             _logger.LogWarning("Amazon Bedrock's event stream for account '{Account}' could not be decoded: {Reason}", _accountName, ex.Message);
+            _messages.Clear();
             WriteError(new BedrockError(502, "api_error", "Amazon Bedrock's event stream could not be decoded."));
             _failed = true;
         }
+        while (!_failed && _messages.TryDequeue(out var message))
+        {
+            if (!_written && _outputLength == 0 && !_response.HasStarted && ExceptionOf(message) is { } first)
+            {
+                // Nothing has reached the client yet: the error can still be an answer of its own, with its status.
+                _failed = true;
+                _response.StatusCode = first.Status;
+                _response.ContentType = "application/json";
+                Append(first.ToAnthropicJson());
+                break;
+            }
+            Translate(message);
+        }
+        if (_outputLength > 0)
+        {
+            _written = true;
+            await _client.WriteAsync(_output.AsMemory(0, _outputLength), cancellationToken);
+            _outputLength = 0;
+        }
     }
+
+    /// <summary>Only once something was written: a flush before that would start the answer, and a first-frame
+    /// exception could no longer choose its status.</summary>
+    public override Task FlushAsync(CancellationToken cancellationToken) => _written ? _client.FlushAsync(cancellationToken) : Task.CompletedTask;
 
     private void Translate(EventStreamMessage message)
     {
@@ -244,45 +230,29 @@ public sealed class BedrockEventStream : Stream
         return buffer.WrittenSpan.ToArray();
     }
 
-    private void Append(ReadOnlySpan<byte> data)
-    {
-        if (_outputStart > 0 && _outputLength == 0)
-            _outputStart = 0;
-        var end = _outputStart + _outputLength;
-        if (_outputStart > 0)
-        {
-            _output.AsSpan(_outputStart, _outputLength).CopyTo(_output);
-            _outputStart = 0;
-            end = _outputLength;
-        }
-        PooledBytes.Append(ref _output, ref end, data);
-        _outputLength = end;
-    }
+    private void Append(ReadOnlySpan<byte> data) => PooledBytes.Append(ref _output, ref _outputLength, data);
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _upstream.Dispose();
             _decoder.Dispose();
-            if (_input.Length > 0)
-                ArrayPool<byte>.Shared.Return(_input);
             if (_output.Length > 0)
                 ArrayPool<byte>.Shared.Return(_output);
-            _input = _output = [];
+            _output = [];
         }
         base.Dispose(disposing);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    public override bool CanRead => true;
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+    public override bool CanRead => false;
     public override bool CanSeek => false;
-    public override bool CanWrite => false;
+    public override bool CanWrite => true;
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,74 +1,81 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using AgentRouter.Web.Gateway;
 
 namespace AgentRouter.Web.Providers.Bedrock;
 
-/// <summary>Turns Bedrock's answer into the one an Anthropic client expects, before any of it is copied to the client:
-/// an event stream becomes SSE, a CountTokens answer Anthropic's count, an error Anthropic's error JSON.</summary>
-public static class BedrockResponses
+/// <summary>Turns Bedrock's answer into the one an Anthropic client expects, as the forwarder copies it: an event stream
+/// becomes SSE (<see cref="BedrockEventStream"/>), a CountTokens answer Anthropic's count, an error Anthropic's error
+/// JSON with the matching status. Anything else (an InvokeModel answer: Anthropic's own message JSON) passes through.</summary>
+/// <param name="countTokens">Whether the request was CountTokens (its answer is <c>{"inputTokens":n}</c>).</param>
+public sealed class BedrockResponses(bool countTokens, string accountName, ILogger logger)
 {
     public const string EventStreamContentType = "application/vnd.amazon.eventstream";
 
-    /// <summary>The most of an error answer read to find its message.</summary>
-    private const int MaxErrorBody = 64 * 1024;
+    /// <summary>The most of a small answer (an error, a count) kept to rewrite it.</summary>
+    private const int MaxCaptured = 64 * 1024;
 
-    /// <summary>Rewrites <paramref name="response"/> in place: its status, content and content headers.</summary>
-    /// <param name="countTokens">Whether the request was CountTokens (its answer is <c>{"inputTokens":n}</c>).</param>
-    public static async Task AdaptAsync(HttpResponseMessage response, bool countTokens, string accountName, ILogger logger, CancellationToken cancellationToken)
+    private Stream? _client;
+    private HttpResponse? _response;
+    private Captured? _captured;
+    private BedrockError? _error;
+    private string? _errorType;
+    private int _upstreamStatus;
+    private BedrockEventStream? _events;
+
+    /// <summary>Once the stream is decoded: whether Bedrock's invocation metrics agreed with its events' usage.</summary>
+    public bool? MetricsAgree => _events?.MetricsAgree;
+
+    public Stream Start(HttpResponseMessage upstream, HttpResponse client, Stream toClient)
     {
-        var status = (int)response.StatusCode;
+        _client = toClient;
+        _response = client;
+        var status = (int)upstream.StatusCode;
         if (status is < 200 or >= 300)
         {
-            var body = await ReadBoundedAsync(response.Content, cancellationToken);
-            var errorType = response.Headers.TryGetValues(BedrockErrors.ErrorTypeHeader, out var values) ? values.FirstOrDefault() : null;
-            var error = BedrockErrors.FromAnswer(status, errorType, body, accountName);
-            if (error.Status == (int)HttpStatusCode.BadGateway && status is 401 or 403)
+            var errorType = upstream.Headers.TryGetValues(BedrockErrors.ErrorTypeHeader, out var values) ? values.FirstOrDefault() : null;
+            // The status follows from the error's name and Bedrock's status, known now; the message comes with the body.
+            (_errorType, _upstreamStatus) = (errorType, status);
+            _error = BedrockErrors.Map(errorType, status, null, accountName);
+            if (_error.Status == StatusCodes.Status502BadGateway && status is 401 or 403)
                 logger.LogWarning("Amazon Bedrock refused the credential of provider account '{Account}' ({Status} {ErrorType}).", accountName, status, errorType);
-            Answer(response, error);
-            return;
+            client.Headers.Remove(BedrockErrors.ErrorTypeHeader);
+            return Capture(client, _error.Status);
         }
-        var contentType = response.Content.Headers.ContentType?.MediaType;
-        if (string.Equals(contentType, EventStreamContentType, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(upstream.Content.Headers.ContentType?.MediaType, EventStreamContentType, StringComparison.OrdinalIgnoreCase))
         {
-            var stream = new BedrockEventStream(await response.Content.ReadAsStreamAsync(cancellationToken), accountName, logger);
-            if (await stream.ReadFirstAsync(cancellationToken) is { } first)
-            {
-                await stream.DisposeAsync();
-                Answer(response, first);
-                return;
-            }
-            var content = new StreamContent(stream);
-            content.Headers.ContentType = new MediaTypeHeaderValue("text/event-stream") { CharSet = "utf-8" };
-            response.Content = content;
-            return;
+            client.ContentType = "text/event-stream; charset=utf-8";
+            client.ContentLength = null;
+            client.Headers.Remove("x-amzn-bedrock-content-type");
+            return _events = new BedrockEventStream(toClient, client, accountName, logger);
         }
-        if (countTokens)
-        {
-            var body = await ReadBoundedAsync(response.Content, cancellationToken);
-            var count = InputTokens(body);
-            if (count is null)
-            {
-                Answer(response, new BedrockError(502, "api_error", "Amazon Bedrock's CountTokens answer held no inputTokens."));
-                return;
-            }
-            response.Content = Json(JsonSerializer.SerializeToUtf8Bytes(new { input_tokens = count.Value }));
-        }
+        return countTokens ? Capture(client, status) : toClient;
     }
 
-    private static void Answer(HttpResponseMessage response, BedrockError error)
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        response.StatusCode = (HttpStatusCode)error.Status;
-        response.Content = Json(error.ToAnthropicJson());
-        // What Bedrock said about its own error answer no longer describes this one.
-        response.Headers.Remove(BedrockErrors.ErrorTypeHeader);
+        if (_captured is null)
+            return;
+        var body = _captured.Bytes;
+        byte[] answer;
+        if (_error is not null)
+            answer = BedrockErrors.Map(_errorType, _upstreamStatus, BedrockErrors.MessageOf(body), accountName).ToAnthropicJson();
+        else if (InputTokens(body) is { } count)
+            answer = JsonSerializer.SerializeToUtf8Bytes(new { input_tokens = count });
+        else
+        {
+            _response!.StatusCode = StatusCodes.Status502BadGateway;
+            answer = new BedrockError(502, "api_error", "Amazon Bedrock's CountTokens answer held no inputTokens.").ToAnthropicJson();
+        }
+        await _client!.WriteAsync(answer, cancellationToken);
     }
 
-    private static ByteArrayContent Json(byte[] body)
+    private Stream Capture(HttpResponse client, int status)
     {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return content;
+        client.StatusCode = status;
+        client.ContentType = "application/json";
+        client.ContentLength = null;
+        return _captured = new Captured();
     }
 
     private static long? InputTokens(ReadOnlySpan<byte> body)
@@ -86,14 +93,32 @@ public static class BedrockResponses
         }
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    /// <summary>A small answer held until it is complete (bounded: what is past the bound is read and dropped).</summary>
+    private sealed class Captured : Stream
     {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxErrorBody];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            length += read;
-        return buffer[..length];
+        private readonly MemoryStream _bytes = new();
+
+        public ReadOnlySpan<byte> Bytes => _bytes.GetBuffer().AsSpan(0, (int)_bytes.Length);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var room = MaxCaptured - (int)_bytes.Length;
+            if (room > 0)
+                _bytes.Write(buffer.Span[..Math.Min(room, buffer.Length)]);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override void Flush() { }
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _bytes.Length;
+        public override long Position { get => _bytes.Length; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -36,10 +36,15 @@ public sealed partial record BedrockSettings(string Region, IReadOnlyList<string
                                           && property.Value.EnumerateArray().All(b => b.ValueKind == JsonValueKind.String):
                     betas = property.Value.EnumerateArray().Select(b => b.GetString()!.Trim()).Where(b => b.Length > 0).Distinct(StringComparer.Ordinal).ToList();
                     break;
+                case "acceptedBetas" when property.Value.ValueKind == JsonValueKind.String:
+                    // As the console sends a list: one comma-separated string; empty for the default list.
+                    betas = property.Value.GetString()!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+                    betas = betas.Count == 0 ? null : betas;
+                    break;
                 case "acceptedBetas" when property.Value.ValueKind == JsonValueKind.Null:
                     break;
                 case "region" or "acceptedBetas":
-                    problems.Add(("settings." + property.Name, property.Name == "region" ? "region must be a string." : "acceptedBetas must be an array of strings."));
+                    problems.Add(("settings." + property.Name, property.Name == "region" ? "region must be a string." : "acceptedBetas must be an array of strings (or one comma-separated string)."));
                     break;
                 default:
                     problems.Add(("settings." + property.Name, $"Unknown Bedrock setting \"{property.Name}\": the settings are region and acceptedBetas."));
