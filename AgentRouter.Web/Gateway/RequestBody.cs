@@ -168,6 +168,18 @@ public sealed class RequestBody : IDisposable
         Length = newLength;
     }
 
+    /// <summary>Replaces the whole body with an adapter's own encoding of it (Bedrock's body shape); the facts read from
+    /// the original (model, stream, limits) stay as they were read.</summary>
+    public void Replace(ReadOnlySpan<byte> content)
+    {
+        var output = ArrayPool<byte>.Shared.Rent(Math.Max(content.Length, 1));
+        content.CopyTo(output);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = output;
+        Length = content.Length;
+        _modelToken = _streamOptionsValue = null;
+    }
+
     public Stream AsStream() => new MemoryStream(_buffer, 0, Length, writable: false);
 
     public override string ToString() => Encoding.UTF8.GetString(Span);

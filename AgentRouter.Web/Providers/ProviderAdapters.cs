@@ -52,6 +52,7 @@ public static class ProviderAdapterRegistration
         services.AddSingleton<IProviderAdapter, OpenAIAdapter>();
         services.AddSingleton<IProviderAdapter, GeminiAdapter>();
         services.AddSingleton<IProviderAdapter, SandboxAdapter>();
+        services.AddSingleton<IProviderAdapter, Bedrock.BedrockAdapter>();
         services.AddSingleton<ProviderAdapters>();
         return services;
     }

@@ -4,15 +4,14 @@ namespace AgentRouter.Web.Providers.Bedrock;
 
 /// <summary>Proves a Bedrock account's region and credential: a signed (or bearer) ListFoundationModels call, which
 /// costs nothing and names no model. It goes to the region's control-plane host, or, when the account overrides its
-/// base URL (a private endpoint, a test fake), to that URL.</summary>
+/// base URL (a private endpoint, a test fake), below that URL.</summary>
 public static class BedrockConnectionTest
 {
-    public static async Task<(bool Ok, string Message)> RunAsync(HttpClient http, string accountName, string baseUrl, BedrockSettings settings,
+    /// <param name="baseUrlOverride">The account's own base URL; null for AWS's regional hosts.</param>
+    public static async Task<(bool Ok, string Message)> RunAsync(HttpClient http, string accountName, string? baseUrlOverride, BedrockSettings settings,
         BedrockCredential credential, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var host = string.Equals(baseUrl.TrimEnd('/'), BedrockRequests.RuntimeBaseUrl(settings.Region), StringComparison.OrdinalIgnoreCase)
-            ? BedrockRequests.ControlBaseUrl(settings.Region)
-            : baseUrl.TrimEnd('/');
+        var host = baseUrlOverride?.TrimEnd('/') ?? BedrockRequests.ControlBaseUrl(settings.Region);
         using var request = new HttpRequestMessage(HttpMethod.Get, host + "/foundation-models");
         BedrockSigner.Sign(request, [], credential, settings.Region, now);
         try

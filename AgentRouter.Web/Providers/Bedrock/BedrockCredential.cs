@@ -15,7 +15,7 @@ public sealed partial record BedrockCredential(string? AccessKeyId, string? Secr
             : new Dictionary<string, string> { ["accessKeyId"] = AccessKeyId!, ["secretAccessKey"] = SecretAccessKey!, ["sessionToken"] = SessionToken });
 
     /// <summary>The part of the credential that may be shown again: the access key id's (or API key's) last four.</summary>
-    public string Hint => (ApiKey ?? AccessKeyId!)[^Math.Min(4, (ApiKey ?? AccessKeyId!).Length)..];
+    public string Hint => Data.SecretProtector.Hint(ApiKey ?? AccessKeyId!);
 
     /// <summary>Reads a credential as the admin API sends it: <c>{accessKeyId, secretAccessKey, sessionToken?}</c> or
     /// <c>{apiKey}</c> (a bare string is taken as an API key). Returns null and says why when it is not one.</summary>
@@ -100,5 +100,5 @@ public sealed partial record BedrockCredential(string? AccessKeyId, string? Secr
     [GeneratedRegex("^[A-Z0-9]{16,128}$")]
     private static partial Regex AccessKeyIdPattern();
 
-    public override string ToString() => $"BedrockCredential(…{Hint})";
+    public override string ToString() => $"BedrockCredential({Hint})";
 }

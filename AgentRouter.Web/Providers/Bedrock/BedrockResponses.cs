@@ -8,7 +8,7 @@ namespace AgentRouter.Web.Providers.Bedrock;
 /// becomes SSE (<see cref="BedrockEventStream"/>), a CountTokens answer Anthropic's count, an error Anthropic's error
 /// JSON with the matching status. Anything else (an InvokeModel answer: Anthropic's own message JSON) passes through.</summary>
 /// <param name="countTokens">Whether the request was CountTokens (its answer is <c>{"inputTokens":n}</c>).</param>
-public sealed class BedrockResponses(bool countTokens, string accountName, ILogger logger)
+public sealed class BedrockResponses(bool countTokens, string accountName, ILogger logger) : IResponseDecoder
 {
     public const string EventStreamContentType = "application/vnd.amazon.eventstream";
 
