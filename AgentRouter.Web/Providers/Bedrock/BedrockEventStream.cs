@@ -138,17 +138,28 @@ public sealed class BedrockEventStream : Stream
 
     private void WriteEvent(byte[] json)
     {
-        using var document = Parse(json);
-        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        // Most events are content deltas: only their type is read. The few that carry usage are parsed, as is one
+        // with raw line breaks between its tokens (SSE data is one line: it is written again, compactly).
+        var name = TypeOf(json);
+        if (name is null)
         {
             _logger.LogWarning("Amazon Bedrock sent account '{Account}' a chunk that is not an Anthropic event.", _accountName);
             return;
         }
-        var name = type.GetString()!;
-        Observe(name, document.RootElement);
-        // SSE data is one line: a payload with raw line breaks between its tokens is written again, compactly.
-        var data = json.AsSpan().IndexOfAny((byte)'\n', (byte)'\r') < 0 ? json : Compact(document.RootElement);
+        var multiline = json.AsSpan().IndexOfAny((byte)'\n', (byte)'\r') >= 0;
+        var data = json;
+        if (multiline || name is "message_start" or "message_delta" or "message_stop")
+        {
+            using var document = Parse(json);
+            if (document is null)
+            {
+                _logger.LogWarning("Amazon Bedrock sent account '{Account}' a chunk that is not an Anthropic event.", _accountName);
+                return;
+            }
+            Observe(name, document.RootElement);
+            if (multiline)
+                data = Compact(document.RootElement);
+        }
         Append("event: "u8);
         Append(Encoding.UTF8.GetBytes(name));
         Append("\ndata: "u8);
@@ -156,6 +167,30 @@ public sealed class BedrockEventStream : Stream
         Append("\n\n"u8);
         if (name == "message_stop")
             CrossCheck();
+    }
+
+    /// <summary>The top-level <c>type</c> of an event's JSON object, or null when it is not one.</summary>
+    private static string? TypeOf(byte[] json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("type"u8);
+                reader.Read();
+                if (isType)
+                    return reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } type
+                        && type.AsSpan().IndexOfAny('\n', '\r') < 0 ? type : null;
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
     }
 
     private void WriteError(BedrockError error)

@@ -54,6 +54,8 @@ public sealed class BedrockResponses(bool countTokens, string accountName, ILogg
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
+        // Everything it decoded was written as it came; what is left is its pooled buffer.
+        _events?.Dispose();
         if (_captured is null)
             return;
         var body = _captured.Bytes;
