@@ -64,11 +64,7 @@ public static class BedrockErrors
         };
     }
 
-    /// <summary>Reads a non-streamed error answer: <c>{"message":"…"}</c> (also <c>Message</c>) beside the header.</summary>
-    public static BedrockError FromAnswer(int status, string? errorTypeHeader, ReadOnlySpan<byte> body, string accountName) =>
-        Map(errorTypeHeader, status, MessageOf(body), accountName);
-
-    /// <summary>The <c>message</c> of Bedrock's JSON error payload, or null.</summary>
+    /// <summary>The <c>message</c> (also <c>Message</c>) of Bedrock's JSON error payload, or null.</summary>
     public static string? MessageOf(ReadOnlySpan<byte> payload)
     {
         try
