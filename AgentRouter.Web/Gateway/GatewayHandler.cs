@@ -263,7 +263,9 @@ public sealed class GatewayHandler(
             // A successful answer is paid for: when its usage cannot be read exactly (cut short, an error event, no
             // usage, unreadable, or impossible numbers), the gateway's estimate is recorded, flagged, and charged.
             var usage = tap.Usage;
-            if (transformer.UpstreamStatus is >= 200 and < 300)
+            // (Answered as one, too: a decoder may turn a failure reported inside a 200, e.g. Bedrock's first-frame
+            // exception, into an error answer, which is not paid for.)
+            if (transformer.UpstreamStatus is >= 200 and < 300 && context.Response.StatusCode is >= 200 and < 300)
             {
                 var plausible = IsPlausible(usage, route, estimate);
                 var problem = outcome.Error ?? tap.Problem ?? (plausible ? null : UsageErrors.UsageImplausible);

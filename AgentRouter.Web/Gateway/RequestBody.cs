@@ -174,6 +174,16 @@ public sealed class RequestBody : IDisposable
     {
         ArrayPool<byte>.Shared.Return(Interlocked.Exchange(ref _buffer, pooledBuffer));
         Length = length;
+        // Their ranges pointed into the body that was replaced.
+        _modelToken = _streamOptionsValue = null;
+    }
+
+    /// <summary>Replaces the whole body with a copy of an adapter's own encoding of it (Bedrock's body shape).</summary>
+    public void Replace(ReadOnlySpan<byte> content)
+    {
+        var output = ArrayPool<byte>.Shared.Rent(Math.Max(content.Length, 1));
+        content.CopyTo(output);
+        Adopt(output, content.Length);
     }
 
     public Stream AsStream() => new MemoryStream(_buffer, 0, Length, writable: false);

@@ -36,6 +36,8 @@ public enum ProviderKind
     VertexAI,
     /// <summary>Agent Router's built-in simulated provider: answers in every dialect, costs nothing.</summary>
     Sandbox,
+    /// <summary>Claude on Amazon Bedrock (SigV4 or a Bedrock API key); see <c>Providers/Bedrock/</c>.</summary>
+    Bedrock,
 }
 
 internal sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<ProviderAccount>

@@ -54,6 +54,7 @@ public static class ProviderAdapterRegistration
         services.AddSingleton<IProviderAdapter, GeminiAdapter>();
         services.AddVertexAI();
         services.AddSingleton<IProviderAdapter, SandboxAdapter>();
+        services.AddSingleton<IProviderAdapter, Bedrock.BedrockAdapter>();
         services.AddSingleton<ProviderAdapters>();
         return services;
     }
