@@ -23,7 +23,8 @@ public sealed class GatewayHandler(
     RateLimiter rateLimits,
     IOptions<GatewayOptions> options,
     IOptions<BudgetOptions> budgetOptions,
-    TimeProvider clock)
+    TimeProvider clock,
+    Routing.Failover failover)
 {
     public const string RemainingTokensHeader = "x-agentrouter-budget-remaining-tokens";
     public const string RemainingUsdHeader = "x-agentrouter-budget-remaining-usd";
@@ -211,27 +212,36 @@ public sealed class GatewayHandler(
         // answer from a client that did not.
         var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
         var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
-        body.Rewrite(UpstreamModelInBody(surface, body, route), askForStreamUsage);
-        context.Request.Body = body.AsStream();
-        context.Request.ContentLength = body.Length;
         context.Request.Headers.TransferEncoding = default;
 
         var clientBody = context.Response.Body;
         var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, body.Stream || surface == ApiSurface.GeminiStream), context.Response, surface.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
-        ForwarderError error;
-        var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, ForwardedHeaders.FilterQuery(context.Request.QueryString));
-        var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
+        var error = ForwarderError.None;
+        UpstreamTransformer? transformer = null;
+        // Failover (Routing/): each attempt goes to the next target; an answer that may fail over is held back meanwhile.
+        var attempts = failover.Start(route, target => surface.IsServedBy(target.Account.Kind) && (passthroughToken is null || target.Account.Kind == ProviderKind.Anthropic));
         try
         {
-            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
-            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
-            RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
+            while (attempts.TryNext(out route))
+            {
+                body.Rewrite(UpstreamModelInBody(surface, body, route), askForStreamUsage);
+                context.Request.Body = body.AsStream();
+                context.Request.ContentLength = body.Length;
+                var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, ForwardedHeaders.FilterQuery(context.Request.QueryString));
+                transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
+                using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
+                var account = route.Account;
+                error = await attempts.SendAsync(context, route, transformer, t => forwarder.SendAsync(context, account.BaseUrl, clients.For(account), _forwarding, t));
+                RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
+            }
         }
         finally
         {
             context.Response.Body = clientBody;
         }
+        attempts.Describe(call);
+        route = attempts.Served ?? route;
 
         // Step 6: what the provider reported, even for an answer cut short.
         try
@@ -241,6 +251,12 @@ public sealed class GatewayHandler(
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             error = ForwarderError.ResponseBodyClient;
+        }
+        if (attempts.Unanswered)
+        {
+            call.Error = UsageErrors.TargetsUnavailable;
+            await GatewayError.Unavailable($"No target of '{route.PublicName}' could answer ({call.Failovers}). Try again shortly.").WriteAsync(context, surface.Dialect);
+            return default;
         }
         var usage = tap.Usage;
         call.Streamed = tap.IsEventStream || surface == ApiSurface.GeminiStream;
@@ -252,7 +268,7 @@ public sealed class GatewayHandler(
         {
             // A successful answer is paid for: when its usage cannot be read exactly (cut short, an error event, no
             // usage, unreadable, or impossible numbers), the gateway's estimate is recorded, flagged, and charged.
-            if (transformer.UpstreamStatus is >= 200 and < 300)
+            if (transformer?.UpstreamStatus is >= 200 and < 300)
             {
                 var plausible = IsPlausible(usage, route, estimate);
                 var problem = call.Error ?? tap.Problem ?? (plausible ? null : UsageErrors.UsageImplausible);

@@ -20,6 +20,10 @@ public sealed class RequestBody : IDisposable
     private Range? _modelToken;
     private Range? _streamOptionsValue;
     private int _objectStart;
+
+    // What an earlier Rewrite left in the buffer, so a failover attempt to another target can rewrite again.
+    private string? _writtenModel;
+    private bool _usageRequested;
     private long? _maxTokens, _maxCompletionTokens;
 
     private RequestBody(byte[] buffer, int length)
@@ -131,9 +135,9 @@ public sealed class RequestBody : IDisposable
     public void Rewrite(string? upstreamModel, bool requestStreamUsage)
     {
         List<(Range At, byte[] With)> edits = [];
-        if (upstreamModel is not null && _modelToken is { } model && upstreamModel != Model)
+        if (upstreamModel is not null && _modelToken is { } model && upstreamModel != (_writtenModel ?? Model))
             edits.Add((model, JsonSerializer.SerializeToUtf8Bytes(upstreamModel)));
-        if (requestStreamUsage && !IncludeUsage)
+        if (requestStreamUsage && !IncludeUsage && !_usageRequested)
         {
             if (_streamOptionsValue is { } options)
             {
@@ -166,6 +170,26 @@ public sealed class RequestBody : IDisposable
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = output;
         Length = newLength;
+        if (_modelToken is { } token)
+            _modelToken = Moved(token, edits);
+        _streamOptionsValue = null;
+        _writtenModel = upstreamModel ?? _writtenModel;
+        _usageRequested |= requestStreamUsage;
+    }
+
+    /// <summary>Where a token stands after <paramref name="edits"/> (sorted, original positions): the replacement itself
+    /// when an edit replaced it, else shifted by the edits before it.</summary>
+    private static Range Moved(Range token, List<(Range At, byte[] With)> edits)
+    {
+        var shift = 0;
+        foreach (var (at, with) in edits)
+        {
+            if (at.Start.Value == token.Start.Value && at.End.Value == token.End.Value)
+                return (token.Start.Value + shift)..(token.Start.Value + shift + with.Length);
+            if (at.End.Value <= token.Start.Value)
+                shift += with.Length - (at.End.Value - at.Start.Value);
+        }
+        return (token.Start.Value + shift)..(token.End.Value + shift);
     }
 
     public Stream AsStream() => new MemoryStream(_buffer, 0, Length, writable: false);

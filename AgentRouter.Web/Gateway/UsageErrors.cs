@@ -20,6 +20,7 @@ public static class UsageErrors
     public const string UpstreamTimeout = "upstream_timeout";
     public const string UpstreamFailedMidResponse = "upstream_failed_mid_response";
     public const string Shutdown = "shutdown";
+    public const string TargetsUnavailable = "targets_unavailable";
 
     // A successful answer whose usage could not be read exactly: the record carries the gateway's estimate.
     public const string UpstreamStreamError = "upstream_stream_error";

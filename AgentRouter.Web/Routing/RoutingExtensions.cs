@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentRouter.Web.Routing;
+
+public static class RoutingExtensions
+{
+    /// <summary>Failover and load balancing over a model's targets, with a circuit breaker per target.</summary>
+    public static IHostApplicationBuilder AddModelRouting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RoutingOptions>, ValidateRoutingOptions>();
+        builder.Services.AddSingleton(new TargetSelector());
+        builder.Services.AddSingleton<TargetHealth>();
+        builder.Services.AddSingleton<Failover>();
+        return builder;
+    }
+}
