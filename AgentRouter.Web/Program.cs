@@ -47,6 +47,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapGateway();
+app.MapModelRouting();
 app.MapMcp();
 app.MapAdminApi();
 app.MapBillingReports();

@@ -12,6 +12,14 @@ public static class RoutingExtensions
         builder.Services.AddSingleton(new TargetSelector());
         builder.Services.AddSingleton<TargetHealth>();
         builder.Services.AddSingleton<Failover>();
+        builder.Services.AddSingleton<TargetHealthView>();
         return builder;
+    }
+
+    /// <summary>GET /api/admin/teams/{teamId}/targets: each multi-target model's targets and their breakers.</summary>
+    public static IEndpointRouteBuilder MapModelRouting(this IEndpointRouteBuilder app)
+    {
+        TargetHealthView.Map(app);
+        return app;
     }
 }
