@@ -1,5 +1,5 @@
 using AgentRouter.Web.Gateway;
-using AgentRouter.Web.Providers;
+using AgentRouter.Web.Providers.Anthropic;
 using AgentRouter.Web.Routing;
 
 namespace AgentRouter.Web.Tests.Routing;
@@ -7,7 +7,7 @@ namespace AgentRouter.Web.Tests.Routing;
 public sealed class TargetSelectorTests
 {
     private static RouteTarget Target(string model, int priority, int weight) =>
-        new(new UpstreamAccount(Guid.NewGuid(), model + "-account", ProviderKind.Anthropic, "http://127.0.0.1:1", null), model, priority, weight, null, null);
+        new(new UpstreamAccount(Guid.NewGuid(), model + "-account", new AnthropicAdapter(), "http://127.0.0.1:1", null), model, priority, weight, null, null);
 
     [Fact]
     public void Order_WeightsHoldOver1000Requests_AndLowerPrioritiesComeLast()

@@ -1,5 +1,4 @@
 using System.Text;
-using AgentRouter.Web.Billing;
 using AgentRouter.Web.Gateway;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -114,17 +113,9 @@ public sealed class FailoverAttempts
         return ForwarderError.None;
     }
 
-    /// <summary>Names the target that served and the attempts made on the usage record.</summary>
-    public void Describe(UsageRecord call)
-    {
-        call.Attempts = Sent;
-        if (Served is { } served)
-        {
-            call.ProviderAccountId = served.Account.Id;
-            call.UpstreamModel = served.UpstreamModel;
-        }
-        call.Failovers = _trail?.ToString() is { Length: > 0 } trail ? trail.Length <= 500 ? trail : trail[..500] : null;
-    }
+    /// <summary>The target that served and the attempts made, for the usage record.</summary>
+    public AttemptTrail Trail =>
+        new(Served, Sent, _trail?.ToString() is { Length: > 0 } trail ? trail.Length <= 500 ? trail : trail[..500] : null);
 
     private void Note(RouteTarget target, string what)
     {
@@ -134,6 +125,10 @@ public sealed class FailoverAttempts
         _trail.Append(target).Append(' ').Append(what);
     }
 }
+
+/// <summary>What the usage record says of the attempts: the route that answered (or failed last), how many upstream
+/// requests were sent, and the targets tried before it with what each answered (null when the first one served).</summary>
+public sealed record AttemptTrail(ModelRoute? ServedBy, int Attempts, string? Failovers);
 
 /// <summary>Wraps an attempt's transformer: when the provider answers with a status another target may do better on,
 /// and another target remains, the answer is not copied to the client (neither headers nor body), so the next target
