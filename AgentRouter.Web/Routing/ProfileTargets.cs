@@ -76,6 +76,28 @@ public static class ProfileTargets
             : [new ProfileTarget(entry.ProviderAccountId, entry.UpstreamModel, entry.Priority, entry.Weight),
                .. entry.Alternates.OrderBy(a => a.Position).Select(a => new ProfileTarget(a.ProviderAccountId, a.UpstreamModel, a.Priority, a.Weight))];
 
+    /// <summary>Every target of a model as the document writes it, the entry's own first.</summary>
+    public static List<ProfileTarget> All(ProfileModel model) => model.Targets ?? [new ProfileTarget(model.ProviderId, model.UpstreamModel, 0, 1)];
+
+    /// <summary>The model with one more target.</summary>
+    public static ProfileModel WithTarget(ProfileModel model, ProfileTarget target) =>
+        model with { ProviderId = null, UpstreamModel = null, Targets = [.. All(model), target] };
+
+    /// <summary>The model without its target at <paramref name="index"/> (not the first: that one is the entry's own).</summary>
+    public static ProfileModel WithoutTarget(ProfileModel model, int index)
+    {
+        var targets = All(model).Where((_, i) => i != index).ToList();
+        return targets.Count == 1 && targets[0].Priority is null or 0 && targets[0].Weight is null or 1
+            ? model with { ProviderId = targets[0].ProviderId, UpstreamModel = targets[0].UpstreamModel, Targets = null }
+            : model with { ProviderId = null, UpstreamModel = null, Targets = targets };
+    }
+
+    /// <summary>The model with its first target pinned to <paramref name="upstreamModel"/> (the console's pin upgrade).</summary>
+    public static ProfileModel WithPin(ProfileModel model, string upstreamModel) =>
+        model.Targets is null
+            ? model with { UpstreamModel = upstreamModel }
+            : model with { UpstreamModel = null, ProviderId = null, Targets = [model.Targets[0] with { UpstreamModel = upstreamModel }, .. model.Targets.Skip(1)] };
+
     private static void CheckTarget(Guid? providerId, string? upstream, string at, ICollection<Guid> accounts, ICollection<string> catalog, Problems problems)
     {
         problems.Require(providerId is { } id && accounts.Contains(id), $"{at}.providerId", "An existing provider account is required.");
