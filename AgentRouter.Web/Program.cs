@@ -11,6 +11,7 @@ using AgentRouter.Web.Mcp;
 using AgentRouter.Web.Pricing;
 using AgentRouter.Web.Redis;
 using AgentRouter.Web.RateLimits;
+using AgentRouter.Web.Routing;
 using AgentRouter.Web.Telemetry;
 
 if (args is ["healthcheck", ..])
@@ -22,6 +23,7 @@ builder.AddHosting();
 builder.AddData();
 builder.AddRedis();
 builder.AddGateway();
+builder.AddModelRouting();
 builder.AddBudgets();
 builder.AddRateLimits();
 builder.AddTelemetry();
@@ -48,6 +50,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapGateway();
+app.MapModelRouting();
 app.MapMcp();
 app.MapAdminApi();
 app.MapBillingReports();

@@ -75,7 +75,19 @@ public sealed class AgentDetectorTests
     [InlineData("OpenAI/Python 1.99.0", "openai-sdk-python")]
     [InlineData("OpenAI/JS 5.23.1", "openai-sdk-node")]
     [InlineData("OpenAI/Go 2.7.0", "openai-sdk")]
-    [InlineData("google-genai-sdk/1.20.0 gl-node/v20", "google-genai-sdk")]
+    [InlineData("google-genai-sdk/1.20.0 gl-node/v20", "google-genai-sdk-node")]
+    [InlineData("google-genai-sdk/1.30.0", "google-genai-sdk")]
+    // Seen on the wire from the published packages (README, "Agents"):
+    [InlineData("claude-cli/2.1.328 (external, sdk-cli)", "claude-code")]
+    [InlineData("codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.169.0)", "codex")]
+    [InlineData("codex_cli_rs/0.169.0 (Debian 12.0.0; x86_64) xterm", "codex")]
+    [InlineData("GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64; terminal)", "gemini-cli")]
+    [InlineData("GeminiCLI/0.61.0/gemini-2.5-pro (linux; x64; terminal)", "gemini-cli")]
+    [InlineData("QwenCode/0.24.4 (linux; x64)", "qwen-code")]
+    [InlineData("opencode/1.18.33 ai-sdk/provider-utils/4.0.46 runtime/bun/1.3.14", "opencode")]
+    [InlineData("Cline/3.0.65", "cline")]
+    // A marker that must open the User-Agent does not match inside another product's.
+    [InlineData("my-wrapper opencode/1.0", "unknown")]
     [InlineData("google-api-nodejs-client/9.15.1", "google-sdk")]
     [InlineData("curl/8.7.1", "curl")]
     [InlineData("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)", "unknown")]
@@ -90,7 +102,34 @@ public sealed class AgentDetectorTests
     {
         var request = Request(userAgent: "node-fetch", googClient: "google-genai-sdk/1.20.0 gl-node/v20.11.1");
 
-        Assert.Equal("google-genai-sdk", AgentDetector.Detect(request, null));
+        Assert.Equal("google-genai-sdk-node", AgentDetector.Detect(request, null));
+    }
+
+    [Theory]
+    [InlineData("google-genai-sdk/1.30.0 gl-node/v20.20.2", "google-genai-sdk-node")]
+    [InlineData("google-genai-sdk/1.45.0 gl-python/3.12.3", "google-genai-sdk-python")]
+    [InlineData("google-genai-sdk/1.2.0 gl-go/1.24.1", "google-genai-sdk-go")]
+    [InlineData("google-genai-sdk/1.0.0", "google-genai-sdk")]
+    public void Detect_GoogleGenaiSdk_ByLanguage(string googleClient, string expected)
+    {
+        Assert.Equal(expected, AgentDetector.Detect(Request(googClient: googleClient), null));
+    }
+
+    [Fact]
+    public void Detect_GeminiCli_IsNotTheSdkItIsBuiltOn()
+    {
+        // Gemini CLI 0.61.0's own headers: its name in the User-Agent, the SDK it wraps in x-goog-api-client.
+        var request = Request(userAgent: "GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64; terminal)", googClient: "google-genai-sdk/1.30.0 gl-node/v20.20.2");
+
+        Assert.Equal("gemini-cli", AgentDetector.Detect(request, null));
+    }
+
+    [Fact]
+    public void KnownAgents_EveryMarkerDetectsItsOwnAgent()
+    {
+        // Guards the table's order: no earlier, more general marker shadows a later one.
+        foreach (var known in AgentDetector.KnownAgents)
+            Assert.Equal(known.Agent, AgentDetector.FromUserAgent(known.Marker + "1.0"));
     }
 
     [Fact]

@@ -291,6 +291,19 @@ public sealed class RequestBodyTests
     }
 
     [Fact]
+    public async Task Rewrite_Again_ForAFailoverTarget_ReplacesTheModelWrittenBefore()
+    {
+        // The usage flag is inserted before the model on the first rewrite; the second rewrite must still find the model.
+        using var body = await InspectedAsync("""{"model":"gpt","stream":true,"messages":[]}""");
+
+        body.Rewrite("gpt-primary-2025", requestStreamUsage: true);
+        body.Rewrite("gpt-backup-2024", requestStreamUsage: true);
+        body.Rewrite("gpt-backup-2024", requestStreamUsage: true);
+
+        Assert.Equal("""{"stream_options":{"include_usage":true},"model":"gpt-backup-2024","stream":true,"messages":[]}""", body.ToString());
+    }
+
+    [Fact]
     public async Task Rewrite_EscapedModel_ReplacesTheWholeEscapedToken()
     {
         const string before = """{"model":""";

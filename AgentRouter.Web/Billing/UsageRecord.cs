@@ -66,6 +66,13 @@ public sealed class UsageRecord
     /// usage could not be read exactly (see <see cref="Error"/>). Budgets are charged the estimate.</summary>
     public bool UsageEstimated { get; set; }
 
+    /// <summary>Upstream requests made for this one (more than one when it failed over to another target).</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>The targets tried before the one that served (or that failed last), with what each answered; null when
+    /// the first target served.</summary>
+    public string? Failovers { get; set; }
+
     public long TotalTokens => InputTokens + OutputTokens + CacheWriteTokens + CacheReadTokens;
 }
 
@@ -84,6 +91,7 @@ internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageR
         usage.Property(u => u.Billing).HasConversion<string>().HasMaxLength(16);
         usage.Property(u => u.CostUsd).HasPrecision(18, 9);
         usage.Property(u => u.Error).HasMaxLength(500);
+        usage.Property(u => u.Failovers).HasMaxLength(500);
         usage.Ignore(u => u.TotalTokens);
         // Idempotent writes: a batch retried after a lost commit acknowledgement inserts nothing twice.
         usage.HasIndex(u => u.RequestId).IsUnique();

@@ -33,8 +33,10 @@ public sealed record GatewayCall(string RequestId, DateTimeOffset At, ApiSurface
             SessionId = SessionId,
             Surface = Surface.Name,
             RequestedModel = RequestedModel,
-            UpstreamModel = Route?.UpstreamModel,
-            ProviderAccountId = Route?.Account.Id,
+            UpstreamModel = outcome.Trail?.ServedBy?.UpstreamModel ?? Route?.UpstreamModel,
+            ProviderAccountId = outcome.Trail?.ServedBy?.Account.Id ?? Route?.Account.Id,
+            Attempts = outcome.Trail?.Attempts ?? 0,
+            Failovers = outcome.Trail?.Failovers,
             Billing = Billing,
             OverBudget = OverBudget,
             Status = status,
@@ -75,6 +77,9 @@ public sealed record CallOutcome
 
     public bool Streamed { get; init; }
     public int? TimeToFirstByteMs { get; init; }
+
+    /// <summary>The target that served and the attempts made (Routing/), once the call was forwarded.</summary>
+    public Routing.AttemptTrail? Trail { get; init; }
 
     public static CallOutcome Failed(string error) => new() { Error = error };
 }

@@ -23,7 +23,8 @@ public sealed class GatewayHandler(
     RateLimiter rateLimits,
     IOptions<GatewayOptions> options,
     IOptions<BudgetOptions> budgetOptions,
-    TimeProvider clock)
+    TimeProvider clock,
+    Routing.Failover failover)
 {
     public const string RemainingTokensHeader = "x-agentrouter-budget-remaining-tokens";
     public const string RemainingUsdHeader = "x-agentrouter-budget-remaining-usd";
@@ -213,38 +214,51 @@ public sealed class GatewayHandler(
         var surface = call.Surface;
         var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
         var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
-        var upstreamCall = new UpstreamCall(surface, route.Account, route.UpstreamModel, body, ForwardedHeaders.FilterQuery(context.Request.QueryString),
-            context.Request.Headers, askForStreamUsage, passthroughToken);
-        var plan = await route.Account.Adapter.PlanAsync(upstreamCall, context.RequestAborted);
-        if (plan.Refusal is { } refused)
-        {
-            await refused.WriteAsync(context, surface.Dialect);
-            return CallOutcome.Failed(plan.RefusalCode ?? UsageErrors.UpstreamUnreachable);
-        }
-        context.Request.Body = body.AsStream();
-        context.Request.ContentLength = body.Length;
         context.Request.Headers.TransferEncoding = default;
 
         var clientBody = context.Response.Body;
-        var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, upstreamCall.Streams), context.Response, surface.Dialect, withholdUsageChunk);
+        var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, body.Stream || surface.StreamsByPath), context.Response, surface.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
-        ForwarderError error;
-        var transformer = new UpstreamTransformer(plan, route.Account, call.RequestId, body.Memory);
+        var error = ForwarderError.None;
+        UpstreamPlan? plan = null;
+        UpstreamTransformer? transformer = null;
+        // Failover (Routing/): each attempt goes to the next target; an answer that may fail over is held back meanwhile.
+        var attempts = failover.Start(route, t => t.Account.Adapter.Serves(surface) && (passthroughToken is null || t.Account.Adapter.AcceptsSubscriptionToken));
         try
         {
-            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, plan.Url);
-            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
-            RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
+            while (attempts.TryNext(out route))
+            {
+                // A target of another kind may have replaced the whole body (Vertex AI, Bedrock): start from the body as read.
+                body.Restore();
+                var upstreamCall = new UpstreamCall(surface, route.Account, route.UpstreamModel, body, ForwardedHeaders.FilterQuery(context.Request.QueryString),
+                    context.Request.Headers, askForStreamUsage, passthroughToken);
+                plan = await route.Account.Adapter.PlanAsync(upstreamCall, context.RequestAborted);
+                if (plan.Refusal is not null)
+                    break;
+                context.Request.Body = body.AsStream();
+                context.Request.ContentLength = body.Length;
+                transformer = new UpstreamTransformer(plan, route.Account, call.RequestId, body.Memory);
+                using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, plan.Url);
+                var account = route.Account;
+                error = await attempts.SendAsync(context, route, transformer, t => forwarder.SendAsync(context, account.BaseUrl, clients.For(account), _forwarding, t));
+                RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
+            }
         }
         finally
         {
             context.Response.Body = clientBody;
         }
+        route = attempts.Served ?? route;
+        if (plan?.Refusal is { } refused)
+        {
+            await refused.WriteAsync(context, surface.Dialect);
+            return CallOutcome.Failed(plan.RefusalCode ?? UsageErrors.UpstreamUnreachable) with { Trail = attempts.Trail };
+        }
 
         // Step 6: what the provider reported, even for an answer cut short.
         try
         {
-            if (plan.Decoder is { } decoder && transformer.UpstreamStatus != 0)
+            if (plan?.Decoder is { } decoder && transformer?.UpstreamStatus is > 0)
                 await decoder.CompleteAsync(context.RequestAborted);
             await tap.CompleteAsync(context.RequestAborted);
         }
@@ -252,8 +266,14 @@ public sealed class GatewayHandler(
         {
             error = ForwarderError.ResponseBodyClient;
         }
+        if (attempts.Unanswered)
+        {
+            await GatewayError.Unavailable($"No target of '{route.PublicName}' could answer ({attempts.Trail.Failovers}). Try again shortly.").WriteAsync(context, surface.Dialect);
+            return CallOutcome.Failed(UsageErrors.TargetsUnavailable) with { Trail = attempts.Trail };
+        }
         var outcome = new CallOutcome
         {
+            Trail = attempts.Trail,
             Streamed = tap.IsEventStream || surface.StreamsByPath,
             TimeToFirstByteMs = tap.FirstByteTimestamp == 0 ? null : (int)Stopwatch.GetElapsedTime(started, tap.FirstByteTimestamp).TotalMilliseconds,
             Error = error == ForwarderError.None ? null : Describe(error),
@@ -265,7 +285,7 @@ public sealed class GatewayHandler(
             var usage = tap.Usage;
             // (Answered as one, too: a decoder may turn a failure reported inside a 200, e.g. Bedrock's first-frame
             // exception, into an error answer, which is not paid for.)
-            if (transformer.UpstreamStatus is >= 200 and < 300 && context.Response.StatusCode is >= 200 and < 300)
+            if (transformer?.UpstreamStatus is >= 200 and < 300 && context.Response.StatusCode is >= 200 and < 300)
             {
                 var plausible = IsPlausible(usage, route, estimate);
                 var problem = outcome.Error ?? tap.Problem ?? (plausible ? null : UsageErrors.UsageImplausible);

@@ -68,14 +68,17 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         var mcpServers = (await db.McpServers.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             s => s.Id,
             s => new McpUpstream(s.Id, s.Name, s.Url, s.AuthKind, s.AuthHeader, s.SecretCipher is null ? null : secrets.Unprotect(s.SecretCipher)));
-        var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models)
+        var teams = await db.Teams.AsNoTracking().Include(t => t.Profile).ThenInclude(p => p.Models).ThenInclude(m => m.Alternates)
             .Include(t => t.Profile).ThenInclude(p => p.McpGrants)
             .Include(t => t.Profile).ThenInclude(p => p.Budgets)
             .Include(t => t.Profile).ThenInclude(p => p.Limits).AsSplitQuery().ToListAsync(cancellationToken);
         var teamPolicies = teams.ToDictionary(t => t.Id, t => new TeamPolicy(
             t.Id, t.Slug, t.Profile.BillingMode,
             t.Profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal)
-                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel), limits.GetValueOrDefault(m.UpstreamModel)))
+                .Select(m => new ModelRoute(m.PublicName, m.UpstreamModel, accounts[m.ProviderAccountId], prices.GetValueOrDefault(m.UpstreamModel), limits.GetValueOrDefault(m.UpstreamModel))
+                {
+                    Targets = Routing.RouteTargets.Of(m, accounts, prices, limits),
+                })
                 .ToList(),
             t.Profile.McpGrants.Select(g => new McpServerGrant(mcpServers[g.ServerId], g.Tools, g.Resources, g.Prompts)),
             t.Profile.Budgets.Select(b => new BudgetPolicy(b.Id, b.Scope, b.Tokens, b.Usd, b.Cadence, b.Mode)).ToList(),
@@ -93,7 +96,7 @@ internal sealed class PolicyChangeInterceptor(IServiceProvider services) : SaveC
 {
     private static readonly HashSet<Type> PolicyTypes =
         [typeof(Team), typeof(Developer), typeof(AccessProfile), typeof(ModelEntry), typeof(ProviderAccount), typeof(CatalogEntry), typeof(CatalogPrice), typeof(ApiKey),
-         typeof(Budget), typeof(McpServer), typeof(McpGrant), typeof(RateLimit)];
+         typeof(Budget), typeof(McpServer), typeof(McpGrant), typeof(RateLimit), typeof(Routing.ModelTarget)];
 
     // Which contexts are mid-save with policy changes; weak, so a context that throws mid-save is not kept alive.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> _pending = [];

@@ -72,7 +72,15 @@ public sealed class TeamPolicy(Guid teamId, string slug, BillingMode billing, IR
 }
 
 /// <summary>Where a public model name goes: an account and the pinned upstream id, with its catalog price sheets and limits.</summary>
-public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, PriceHistory? Price, ModelLimits? Limits = null);
+public sealed record ModelRoute(string PublicName, string UpstreamModel, UpstreamAccount Account, PriceHistory? Price, ModelLimits? Limits = null)
+{
+    /// <summary>Every target that can serve the name, the route's own account and model first; empty means that one alone.</summary>
+    public IReadOnlyList<Routing.RouteTarget> Targets { get; init; } = [];
+
+    /// <summary>The same public name, served by <paramref name="target"/>.</summary>
+    public ModelRoute Via(Routing.RouteTarget target) =>
+        this with { UpstreamModel = target.UpstreamModel, Account = target.Account, Price = target.Price, Limits = target.Limits };
+}
 
 /// <summary>What the catalog says the model can take and produce, when it says.</summary>
 public sealed record ModelLimits(int? ContextWindow, int? MaxOutputTokens);

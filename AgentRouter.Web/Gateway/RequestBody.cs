@@ -20,6 +20,11 @@ public sealed class RequestBody : IDisposable
     private Range? _modelToken;
     private Range? _streamOptionsValue;
     private int _objectStart;
+
+    // What an earlier Rewrite left in the buffer, so a failover attempt to another target can rewrite again.
+    private string? _writtenModel;
+    private bool _usageRequested;
+    private (byte[] Buffer, int Length, Range? Model, Range? StreamOptions, string? WrittenModel, bool UsageRequested)? _beforeAdoption;
     private long? _maxTokens, _maxCompletionTokens;
 
     private RequestBody(byte[] buffer, int length)
@@ -131,9 +136,9 @@ public sealed class RequestBody : IDisposable
     public void Rewrite(string? upstreamModel, bool requestStreamUsage)
     {
         List<(Range At, byte[] With)> edits = [];
-        if (upstreamModel is not null && _modelToken is { } model && upstreamModel != Model)
+        if (upstreamModel is not null && _modelToken is { } model && upstreamModel != (_writtenModel ?? Model))
             edits.Add((model, JsonSerializer.SerializeToUtf8Bytes(upstreamModel)));
-        if (requestStreamUsage && !IncludeUsage)
+        if (requestStreamUsage && !IncludeUsage && !_usageRequested)
         {
             if (_streamOptionsValue is { } options)
             {
@@ -166,16 +171,52 @@ public sealed class RequestBody : IDisposable
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = output;
         Length = newLength;
+        if (_modelToken is { } token)
+            _modelToken = Moved(token, edits);
+        _streamOptionsValue = null;
+        _writtenModel = upstreamModel ?? _writtenModel;
+        _usageRequested |= requestStreamUsage;
+    }
+
+    /// <summary>Where a token stands after <paramref name="edits"/> (sorted, original positions): the replacement itself
+    /// when an edit replaced it, else shifted by the edits before it.</summary>
+    private static Range Moved(Range token, List<(Range At, byte[] With)> edits)
+    {
+        var shift = 0;
+        foreach (var (at, with) in edits)
+        {
+            if (at.Start.Value == token.Start.Value && at.End.Value == token.End.Value)
+                return (token.Start.Value + shift)..(token.Start.Value + shift + with.Length);
+            if (at.End.Value <= token.Start.Value)
+                shift += with.Length - (at.End.Value - at.Start.Value);
+        }
+        return (token.Start.Value + shift)..(token.End.Value + shift);
     }
 
     /// <summary>Swaps in a body an adapter built for its upstream (e.g. Vertex AI's Claude body), in a buffer rented from
-    /// <see cref="ArrayPool{T}.Shared"/> that this body now owns; the facts <see cref="Inspect"/> read stay as read.</summary>
+    /// <see cref="ArrayPool{T}.Shared"/> that this body now owns; the facts <see cref="Inspect"/> read stay as read. The
+    /// body as it was is kept until <see cref="Restore"/> or disposal, for a failover target of another kind.</summary>
     public void Adopt(byte[] pooledBuffer, int length)
     {
-        ArrayPool<byte>.Shared.Return(Interlocked.Exchange(ref _buffer, pooledBuffer));
+        if (_beforeAdoption is null)
+            _beforeAdoption = (_buffer, Length, _modelToken, _streamOptionsValue, _writtenModel, _usageRequested);
+        else
+            ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = pooledBuffer;
         Length = length;
         // Their ranges pointed into the body that was replaced.
         _modelToken = _streamOptionsValue = null;
+    }
+
+    /// <summary>Undoes an adapter's whole-body replacement (<see cref="Adopt"/>), so the next failover target starts from
+    /// the body as read (with only in-place rewrites); nothing to undo otherwise.</summary>
+    public void Restore()
+    {
+        if (_beforeAdoption is not { } before)
+            return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        (_buffer, Length, _modelToken, _streamOptionsValue, _writtenModel, _usageRequested) = before;
+        _beforeAdoption = null;
     }
 
     /// <summary>Replaces the whole body with a copy of an adapter's own encoding of it (Bedrock's body shape).</summary>
@@ -195,6 +236,11 @@ public sealed class RequestBody : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, []);
         if (buffer.Length > 0)
             ArrayPool<byte>.Shared.Return(buffer);
+        if (_beforeAdoption is { } before)
+        {
+            _beforeAdoption = null;
+            ArrayPool<byte>.Shared.Return(before.Buffer);
+        }
     }
 
     /// <summary>Whether the top-level object has any member (so an inserted one needs a comma after it).</summary>

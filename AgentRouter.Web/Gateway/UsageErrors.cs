@@ -22,6 +22,7 @@ public static class UsageErrors
     /// <summary>The account's credential could not be turned into an upstream one (a service-account key Google refused).</summary>
     public const string UpstreamCredentialRefused = "upstream_credential_refused";
     public const string Shutdown = "shutdown";
+    public const string TargetsUnavailable = "targets_unavailable";
 
     // A successful answer whose usage could not be read exactly: the record carries the gateway's estimate.
     public const string UpstreamStreamError = "upstream_stream_error";

@@ -40,6 +40,15 @@ public sealed class ModelEntry
     public required string PublicName { get; set; }
     public Guid ProviderAccountId { get; set; }
     public required string UpstreamModel { get; set; }
+
+    /// <summary>The priority of the entry's own account and model, its first target (lower is tried first).</summary>
+    public int Priority { get; set; }
+
+    /// <summary>The first target's share of requests among targets of its priority.</summary>
+    public int Weight { get; set; } = 1;
+
+    /// <summary>Further targets for failover and load balancing; empty for a single-target entry.</summary>
+    public List<Routing.ModelTarget> Alternates { get; set; } = [];
 }
 
 internal sealed class AccessProfileConfiguration : IEntityTypeConfiguration<AccessProfile>

@@ -23,8 +23,9 @@ public sealed record ProfileBudget(string? Scope, long? Tokens, decimal? Usd, st
 /// <summary><c>mode</c> central|passthrough-allowed|passthrough-required.</summary>
 public sealed record ProfileBilling(string? Mode, bool? PassthroughCountsAgainstBudget);
 
-/// <summary>A public model name, the account that serves it and the upstream id it is pinned to.</summary>
-public sealed record ProfileModel(string? Name, Guid? ProviderId, string? UpstreamModel);
+/// <summary>A public model name, the account that serves it and the upstream id it is pinned to;
+/// <c>targets</c>, when given, lists every account and pinned model that may serve the name, for failover and load balancing.</summary>
+public sealed record ProfileModel(string? Name, Guid? ProviderId, string? UpstreamModel, List<Routing.ProfileTarget>? Targets = null);
 
 /// <summary>Reads and replaces a team's access profile. One edit applies to every developer of the team on their next request.</summary>
 public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
@@ -32,7 +33,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> GetAsync(Guid teamId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
+        var profile = await db.Profiles.AsNoTracking().Include(p => p.Models).ThenInclude(m => m.Alternates).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         return profile is null ? AdminResult<ProfileDocument>.NotFound($"No team {teamId}.") : Document(profile);
     }
@@ -40,7 +41,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     public async Task<AdminResult<ProfileDocument>> PutAsync(Guid teamId, ProfileDocument document, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var profile = await db.Profiles.Include(p => p.Models).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
+        var profile = await db.Profiles.Include(p => p.Models).ThenInclude(m => m.Alternates).Include(p => p.McpGrants).Include(p => p.Budgets).Include(p => p.Limits).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.TeamId == teamId, cancellationToken);
         if (profile is null)
             return AdminResult<ProfileDocument>.NotFound($"No team {teamId}.");
@@ -54,14 +55,10 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         var catalog = await db.Catalog.AsNoTracking().Select(c => c.Model).ToListAsync(cancellationToken);
         for (var i = 0; i < models.Count; i++)
         {
-            var (name, providerId, upstream) = (models[i].Name?.Trim(), models[i].ProviderId, models[i].UpstreamModel?.Trim());
+            var name = models[i].Name?.Trim();
             var at = $"models[{i}]";
             problems.Require(!string.IsNullOrEmpty(name) && name.Length <= 200, $"{at}.name", "The public model name is required (at most 200 characters).");
-            problems.Require(providerId is { } id && accounts.Contains(id), $"{at}.providerId", "An existing provider account is required.");
-            if (string.IsNullOrEmpty(upstream))
-                problems.Add($"{at}.upstreamModel", "The pinned upstream model id is required.");
-            else if (!catalog.Contains(upstream))
-                problems.Add($"{at}.upstreamModel", $"'{upstream}' is not in the model catalog; add it (with its prices) first: PUT /api/admin/catalog/{upstream}.");
+            Routing.ProfileTargets.Validate(models[i], at, accounts, catalog, problems);
             if (name is not null && models.Take(i).Any(m => m.Name?.Trim() == name))
                 problems.Add($"{at}.name", $"'{name}' is listed twice.");
         }
@@ -93,7 +90,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
         if (document.Models is not null)
         {
             db.ModelEntries.RemoveRange(profile.Models);
-            profile.Models = models.Select(m => new ModelEntry { PublicName = m.Name!.Trim(), ProviderAccountId = m.ProviderId!.Value, UpstreamModel = m.UpstreamModel!.Trim() }).ToList();
+            profile.Models = models.Select(m => Routing.ProfileTargets.Entry(m.Name!.Trim(), m)).ToList();
         }
         if (document.McpServers is not null)
         {
@@ -120,7 +117,7 @@ public sealed class ProfileService(IDbContextFactory<AppDbContext> factory)
     }
 
     private static ProfileDocument Document(AccessProfile profile) => new(
-        profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel)).ToList(),
+        profile.Models.OrderBy(m => m.PublicName, StringComparer.Ordinal).Select(m => new ProfileModel(m.PublicName, m.ProviderAccountId, m.UpstreamModel, Routing.ProfileTargets.Of(m))).ToList(),
         profile.McpGrants.OrderBy(g => g.ServerId).Select(g => new ProfileMcpServer(g.ServerId, g.Tools?.ToList(), g.Resources, g.Prompts)).ToList(),
         profile.Budgets.OrderBy(b => b.Scope).ThenBy(b => b.Cadence)
             .Select(b => new ProfileBudget(Wire(b.Scope), b.Tokens, b.Usd, Wire(b.Cadence), Wire(b.Mode), b.AlertAt?.ToList())).ToList(),

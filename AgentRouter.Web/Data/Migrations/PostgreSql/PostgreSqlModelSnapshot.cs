@@ -608,6 +608,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.Property<long>("At")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Billing")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -630,6 +633,10 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .HasColumnType("uuid");
 
                     b.Property<string>("Error")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Failovers")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
@@ -1140,6 +1147,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("uuid");
 
@@ -1155,6 +1165,9 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("integer");
 
                     b.HasKey("Id");
 
@@ -1333,6 +1346,41 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.HasIndex("ProfileId");
 
                     b.ToTable("RateLimits", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Routing.ModelTarget", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ModelEntryId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("ProviderAccountId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProviderAccountId");
+
+                    b.HasIndex("ModelEntryId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("ModelTargets", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
@@ -1671,6 +1719,21 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.Routing.ModelTarget", b =>
+                {
+                    b.HasOne("AgentRouter.Web.Profiles.ModelEntry", null)
+                        .WithMany("Alternates")
+                        .HasForeignKey("ModelEntryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("AgentRouter.Web.Providers.ProviderAccount", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderAccountId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
                 {
                     b.HasOne("AgentRouter.Web.Teams.Team", null)
@@ -1750,6 +1813,11 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                     b.Navigation("McpGrants");
 
                     b.Navigation("Models");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Profiles.ModelEntry", b =>
+                {
+                    b.Navigation("Alternates");
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Providers.CatalogEntry", b =>

@@ -589,6 +589,9 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Billing")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -611,6 +614,10 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Error")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Failovers")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
@@ -1117,6 +1124,9 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("ProfileId")
                         .HasColumnType("TEXT");
 
@@ -1132,6 +1142,9 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -1308,6 +1321,41 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.HasIndex("ProfileId");
 
                     b.ToTable("RateLimits", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Routing.ModelTarget", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ModelEntryId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ProviderAccountId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProviderAccountId");
+
+                    b.HasIndex("ModelEntryId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("ModelTargets", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
@@ -1640,6 +1688,21 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AgentRouter.Web.Routing.ModelTarget", b =>
+                {
+                    b.HasOne("AgentRouter.Web.Profiles.ModelEntry", null)
+                        .WithMany("Alternates")
+                        .HasForeignKey("ModelEntryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("AgentRouter.Web.Providers.ProviderAccount", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderAccountId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AgentRouter.Web.Teams.Developer", b =>
                 {
                     b.HasOne("AgentRouter.Web.Teams.Team", null)
@@ -1719,6 +1782,11 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                     b.Navigation("McpGrants");
 
                     b.Navigation("Models");
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Profiles.ModelEntry", b =>
+                {
+                    b.Navigation("Alternates");
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Providers.CatalogEntry", b =>
