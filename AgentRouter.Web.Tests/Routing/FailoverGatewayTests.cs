@@ -98,6 +98,49 @@ public sealed class FailoverGatewayTests(GatewayFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ATargetOfAnotherKind_ThatReshapedTheBody_LeavesTheNextTargetTheBodyAsRead()
+    {
+        // Bedrock's adapter replaces the whole body (no model, its anthropic_version); the Anthropic backup must not get that.
+        var backup = await FakeAsync();
+        var admin = fixture.Router.Admin();
+        var bedrock = (await admin.SendAsync(HttpMethod.Post, "/api/admin/providers", new
+        {
+            name = $"bedrock-gone-{Guid.NewGuid():N}", kind = "bedrock", baseUrl = ClosedPortUrl(), settings = new { region = "us-east-1" },
+            credential = new { accessKeyId = "AKIAFAILOVER0000TEST", secretAccessKey = "failover-secret-key" },
+        }, HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var anthropic = await admin.CreateProviderAsync("anthropic", backup.BaseUrl, $"sk-ant-backup-{Guid.NewGuid():N}");
+        await admin.PriceAsync("us.anthropic.claude-failover-v1:0");
+        await admin.PriceAsync("claude-failover-direct");
+        var (teamId, _) = await admin.CreateTeamAsync();
+        await admin.SendAsync(HttpMethod.Put, $"/api/admin/teams/{teamId}/profile", new
+        {
+            models = new[]
+            {
+                new
+                {
+                    name = "sonnet",
+                    targets = new[]
+                    {
+                        new { providerId = bedrock, upstreamModel = "us.anthropic.claude-failover-v1:0", priority = 0, weight = 1 },
+                        new { providerId = anthropic, upstreamModel = "claude-failover-direct", priority = 1, weight = 1 },
+                    },
+                },
+            },
+        });
+        var (_, key) = await admin.CreateKeyAsync(teamId, await admin.CreateDeveloperAsync(teamId));
+
+        using var response = await fixture.Router.Gateway().SendAsync(Call(key));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var served = Assert.Single(backup.Requests).BodyJson();
+        Assert.Equal("claude-failover-direct", served.GetProperty("model").GetString());
+        Assert.False(served.TryGetProperty("anthropic_version", out _));
+        Assert.Equal("Hello", served.GetProperty("messages")[0].GetProperty("content").GetString());
+        var record = await fixture.Router.Usage.For(response);
+        Assert.Equal((2, anthropic), (record.Attempts, record.ProviderAccountId!.Value));
+    }
+
+    [Fact]
     public async Task NothingIsRetriedAfterTheFirstByte()
     {
         var (primary, backup) = (await FakeAsync(), await FakeAsync());
