@@ -132,14 +132,15 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
         return csv.ToString();
     }
 
-    /// <summary>Teams, developers, agents and models that appear in the roll-ups, for the filter menus.</summary>
+    /// <summary>Teams, developers, and the agents and models that appear in the monthly roll-ups (a row per key and
+    /// month), for the filter menus.</summary>
     public async Task<AttributionChoices> ChoicesAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
         var developers = await db.Developers.AsNoTracking().OrderBy(d => d.Name).Select(d => new { d.Id, d.Name, d.TeamId }).ToListAsync(cancellationToken);
-        var agents = await db.DailyUsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
-        var models = await db.DailyUsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
+        var agents = await db.MonthlyUsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var models = await db.MonthlyUsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
         return new AttributionChoices(teams.Select(t => (t.Id, t.Name)).ToList(), developers.Select(d => (d.Id, d.Name, d.TeamId)).ToList(), agents,
             models.Select(m => ModelOf(m.RequestedModel, m.UpstreamModel)).Where(m => m.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList());
     }

@@ -129,6 +129,8 @@ internal sealed class DailyUsageRollupConfiguration : IEntityTypeConfiguration<D
         rollup.Ignore(r => r.Model);
         rollup.HasIndex(r => new { r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
         rollup.HasIndex(r => new { r.TeamId, r.Day });
+        // Covers the spend-per-team-per-day charts (Finance): read from the index alone, not a row lookup per key and day.
+        rollup.HasIndex(r => new { r.Day, r.TeamId, r.CostUsd });
     }
 }
 

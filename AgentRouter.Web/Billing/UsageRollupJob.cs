@@ -40,7 +40,19 @@ public sealed class UsageRollupJob(
     private async Task<int> RollUpBatchAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction;
+        try
+        {
+            transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 5)
+        {
+            // SQLite's one write lock stayed taken for the whole busy timeout: another run is rolling up (it loops until
+            // it has caught up), so this one leaves the work to it, or to the next minute's run.
+            logger.LogInformation("Usage roll-up: the store stayed busy; leaving the work to the run that holds it");
+            return 0;
+        }
+        await using var _ = transaction;
         if (db.Database.IsNpgsql())
         {
             // Replicas run the job at the same minute; one run at a time (until its commit) keeps two runs from

@@ -389,6 +389,8 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
                     b.HasIndex("TeamId", "Day");
 
+                    b.HasIndex("Day", "TeamId", "CostUsd");
+
                     b.HasIndex("Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
                         .IsUnique();
 

@@ -376,6 +376,8 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("TeamId", "Day");
 
+                    b.HasIndex("Day", "TeamId", "CostUsd");
+
                     b.HasIndex("Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
                         .IsUnique();
 

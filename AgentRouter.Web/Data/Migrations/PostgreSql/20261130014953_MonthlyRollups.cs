@@ -39,6 +39,11 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_UsageRollupsDaily_Day_TeamId_CostNanoUsd",
+                table: "UsageRollupsDaily",
+                columns: new[] { "Day", "TeamId", "CostNanoUsd" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UsageRollupsMonthly_Month_TeamId_DeveloperId_Agent_Requeste~",
                 table: "UsageRollupsMonthly",
                 columns: new[] { "Month", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing" },
@@ -55,6 +60,10 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
         {
             migrationBuilder.DropTable(
                 name: "UsageRollupsMonthly");
+
+            migrationBuilder.DropIndex(
+                name: "IX_UsageRollupsDaily_Day_TeamId_CostNanoUsd",
+                table: "UsageRollupsDaily");
         }
     }
 }

@@ -38,6 +38,11 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_UsageRollupsDaily_Day_TeamId_CostNanoUsd",
+                table: "UsageRollupsDaily",
+                columns: new[] { "Day", "TeamId", "CostNanoUsd" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UsageRollupsMonthly_Month_TeamId_DeveloperId_Agent_RequestedModel_UpstreamModel_Billing",
                 table: "UsageRollupsMonthly",
                 columns: new[] { "Month", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing" },
@@ -54,6 +59,10 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "UsageRollupsMonthly");
+
+            migrationBuilder.DropIndex(
+                name: "IX_UsageRollupsDaily_Day_TeamId_CostNanoUsd",
+                table: "UsageRollupsDaily");
         }
     }
 }
