@@ -149,16 +149,20 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         .Select(r => (Record: r, Day: DateOnly.FromDateTime(r.At.UtcDateTime)))
         .Where(x => x.Day >= from && x.Day <= to)
         .GroupBy(x => (Month: new DateOnly(x.Day.Year, x.Day.Month, 1), x.Record.TeamId, Developer: x.Record.DeveloperId ?? Guid.Empty, x.Record.Agent))
-        .Select(g => $"{g.Key.Month:yyyy-MM}|{g.Key.TeamId}|{g.Key.Developer}|{g.Key.Agent}|{g.Count()}|{g.Count(x => x.Record.Status >= 400 || x.Record.Error != null)}|" +
-            $"{g.Sum(x => x.Record.InputTokens)}|{g.Sum(x => x.Record.OutputTokens)}|{g.Sum(x => x.Record.CacheWriteTokens)}|{g.Sum(x => x.Record.CacheReadTokens)}|{g.Sum(x => x.Record.CostUsd):0.000000000}")
+        .Select(g => DescribeMonth(g.Key.Month, g.Key.TeamId, g.Key.Developer, g.Key.Agent, g.Count(), g.Count(x => x.Record.Status >= 400 || x.Record.Error != null),
+            g.Sum(x => x.Record.InputTokens), g.Sum(x => x.Record.OutputTokens), g.Sum(x => x.Record.CacheWriteTokens), g.Sum(x => x.Record.CacheReadTokens), g.Sum(x => x.Record.CostUsd)))
         .Order(StringComparer.Ordinal).ToList();
 
     private static List<string> ByMonth(IReadOnlyList<MonthSums> months, UsageData data) => months
         .SelectMany(m => m.Keys.Where(k => data.Teams.Any(t => t.Id == k.TeamId)).Select(k => (m.Month, Key: k)))
         .GroupBy(x => (x.Month, x.Key.TeamId, x.Key.DeveloperId, x.Key.Agent))
-        .Select(g => $"{g.Key.Month:yyyy-MM}|{g.Key.TeamId}|{g.Key.DeveloperId}|{g.Key.Agent}|{g.Sum(x => x.Key.Requests)}|{g.Sum(x => x.Key.Errors)}|" +
-            $"{g.Sum(x => x.Key.InputTokens)}|{g.Sum(x => x.Key.OutputTokens)}|{g.Sum(x => x.Key.CacheWriteTokens)}|{g.Sum(x => x.Key.CacheReadTokens)}|{g.Sum(x => x.Key.CostUsd):0.000000000}")
+        .Select(g => DescribeMonth(g.Key.Month, g.Key.TeamId, g.Key.DeveloperId, g.Key.Agent, g.Sum(x => x.Key.Requests), g.Sum(x => x.Key.Errors),
+            g.Sum(x => x.Key.InputTokens), g.Sum(x => x.Key.OutputTokens), g.Sum(x => x.Key.CacheWriteTokens), g.Sum(x => x.Key.CacheReadTokens), g.Sum(x => x.Key.CostUsd)))
         .Order(StringComparer.Ordinal).ToList();
+
+    private static string DescribeMonth(DateOnly month, Guid team, Guid developer, string agent, long requests, long errors, long input, long output,
+        long write, long read, decimal cost) =>
+        $"{month:yyyy-MM}|{team}|{developer}|{agent}|{requests}|{errors}|{input}|{output}|{write}|{read}|{cost:0.000000000}";
 
     private static UsageRecord Copy(UsageRecord r, DateTimeOffset at) => new()
     {

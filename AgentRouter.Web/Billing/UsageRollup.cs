@@ -101,13 +101,8 @@ internal sealed class UsageRollupConfiguration : IEntityTypeConfiguration<UsageR
     public void Configure(EntityTypeBuilder<UsageRollup> rollup)
     {
         rollup.ToTable("UsageRollupsHourly");
-        rollup.Property(r => r.Agent).HasMaxLength(64);
-        rollup.Property(r => r.RequestedModel).HasMaxLength(200);
-        rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
-        rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
+        UsageRollupCountsColumns.Configure(rollup);
         rollup.Property(r => r.CostUsd).HasPrecision(18, 9);
-        rollup.Ignore(r => r.TotalTokens);
-        rollup.Ignore(r => r.Model);
         rollup.HasIndex(r => new { r.HourUtc, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
         rollup.HasIndex(r => new { r.TeamId, r.HourUtc });
     }
@@ -118,15 +113,10 @@ internal sealed class DailyUsageRollupConfiguration : IEntityTypeConfiguration<D
     public void Configure(EntityTypeBuilder<DailyUsageRollup> rollup)
     {
         rollup.ToTable("UsageRollupsDaily");
-        rollup.Property(r => r.Agent).HasMaxLength(64);
-        rollup.Property(r => r.RequestedModel).HasMaxLength(200);
-        rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
-        rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
+        UsageRollupCountsColumns.Configure(rollup);
         // Whole nano-dollars (the records' precision): the database adds integers natively, where SQLite sums a
         // decimal through a function call per row, which dominated Overview and Finance at ten million records.
         rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
-        rollup.Ignore(r => r.TotalTokens);
-        rollup.Ignore(r => r.Model);
         rollup.HasIndex(r => new { r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
         rollup.HasIndex(r => new { r.TeamId, r.Day });
         // Covers the spend-per-team-per-day charts (Finance): read from the index alone, not a row lookup per key and day.
@@ -139,15 +129,24 @@ internal sealed class MonthlyUsageRollupConfiguration : IEntityTypeConfiguration
     public void Configure(EntityTypeBuilder<MonthlyUsageRollup> rollup)
     {
         rollup.ToTable("UsageRollupsMonthly");
+        UsageRollupCountsColumns.Configure(rollup);
+        rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
+        rollup.HasIndex(r => new { r.Month, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
+        rollup.HasIndex(r => new { r.TeamId, r.Month });
+    }
+}
+
+/// <summary>The attribution key's columns, as every usage roll-up level stores them.</summary>
+internal static class UsageRollupCountsColumns
+{
+    public static void Configure<T>(EntityTypeBuilder<T> rollup) where T : UsageRollupCounts
+    {
         rollup.Property(r => r.Agent).HasMaxLength(64);
         rollup.Property(r => r.RequestedModel).HasMaxLength(200);
         rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
         rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
-        rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
         rollup.Ignore(r => r.TotalTokens);
         rollup.Ignore(r => r.Model);
-        rollup.HasIndex(r => new { r.Month, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
-        rollup.HasIndex(r => new { r.TeamId, r.Month });
     }
 }
 
