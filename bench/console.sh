@@ -3,11 +3,14 @@
 # 1. builds bench/Console and writes bench/results/console/agentrouter.db with that many usage records over the
 #    last 30 days and their roll-ups (skipped when the store already holds that many; delete it to regenerate);
 # 2. times the queries behind Overview, Finance, a team's view and the request log (median of 5, CPU time beside);
-# 3. publishes the router, starts it on that store on a free loopback port, and times Overview, Finance and the
-#    request log to interactive in Debian's Chromium. Everything it starts is stopped when it ends.
+# 3. publishes the router, starts it on that store on a free loopback port, and times Overview, Finance, a team's page
+#    and the request log to interactive in Debian's Chromium (installed with apt-get when missing; Playwright never
+#    downloads a browser). Everything it starts is stopped when it ends.
+# Run it under `nice -n 19` on a shared machine. BENCH_RUNS (default 5) sets the timed runs per case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records="${1:-10000000}"
+runs="${BENCH_RUNS:-5}"
 dir=bench/results/console
 db="$dir/agentrouter.db"
 mkdir -p "$dir"
@@ -23,7 +26,7 @@ if [ "$have" != "$records" ]; then
 fi
 
 echo "Server time of the console's queries:"
-$bench measure "$db" 5
+$bench measure "$db" "$runs"
 
 echo "Publishing the router…"
 dotnet publish AgentRouter.Web/AgentRouter.Web.csproj -c Release -o "$dir/app" --nologo -v quiet >"$dir/publish.log" 2>&1 \
@@ -40,5 +43,8 @@ for _ in $(seq 1 120); do
   curl -fs -o /dev/null "http://127.0.0.1:$port/account/login" 2>/dev/null && break
   sleep 1
 done
-echo "Time to interactive in Chromium (1440×900, median of 5 after one warm-up):"
-$bench browser "$db" "http://127.0.0.1:$port"
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq chromium >/dev/null; else sudo apt-get install -y -qq chromium >/dev/null; fi
+fi
+echo "Time to interactive in Chromium (1440×900, median of $runs after one warm-up):"
+$bench browser "$db" "http://127.0.0.1:$port" "$runs"

@@ -38,11 +38,12 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         Assert.Equal(Expected(data.Records), second);
         Assert.Equal(data.Records.Max(r => r.Id), watermark);
         Assert.Equal(ExpectedDaily(data.Records, Calendar("UTC")), await DailyAsync(data));
+        Assert.Equal(ExpectedMonthly(data.Records, Calendar("UTC")), await MonthlyAsync(data));
         Assert.Equal(ExpectedLatency(data.Records), await LatencyAsync(data));
     }
 
     [Fact]
-    public async Task DailyLevel_FollowsTheTimeZone_AndIsRebuiltWhenTheZoneChanges()
+    public async Task DailyAndMonthlyLevels_FollowTheTimeZone_AndAreRebuiltWhenTheZoneChanges()
     {
         var data = await UsageData.GenerateAsync(router.Services, new DateOnly(2025, 6, 1), count: 800, seed: 4);
         await Job().RunAsync(CancellationToken.None);
@@ -53,6 +54,9 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         var newYork = await DailyAsync(data);
         Assert.Equal(ExpectedDaily(data.Records, Calendar("America/New_York")), newYork);
         Assert.NotEqual(ExpectedDaily(data.Records, Calendar("UTC")), newYork);
+        // The month's first tick in UTC is the evening of the month before in New York.
+        Assert.Equal(ExpectedMonthly(data.Records, Calendar("America/New_York")), await MonthlyAsync(data));
+        Assert.NotEqual(ExpectedMonthly(data.Records, Calendar("UTC")), await MonthlyAsync(data));
         Assert.Equal(Expected(data.Records), await RollupsAsync(data));
     }
 
@@ -76,6 +80,7 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         Assert.Equal(late.Length, counted);
         Assert.Equal(Expected(data.Records.Concat(late)), await RollupsAsync(data));
         Assert.Equal(ExpectedDaily(data.Records.Concat(late), Calendar("UTC")), await DailyAsync(data));
+        Assert.Equal(ExpectedMonthly(data.Records.Concat(late), Calendar("UTC")), await MonthlyAsync(data));
     }
 
     [Fact]
@@ -87,11 +92,94 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
 
         Assert.Equal(Expected(data.Records), await RollupsAsync(data));
         Assert.Equal(ExpectedDaily(data.Records, Calendar("UTC")), await DailyAsync(data));
+        Assert.Equal(ExpectedMonthly(data.Records, Calendar("UTC")), await MonthlyAsync(data));
     }
 
+    [Fact]
+    public async Task PeriodReads_FromTheMonthlyAndDailyLevels_MatchTheRawRecords_ByTeamDeveloperAndAgent()
+    {
+        // July, and the same records a month later (31 days on: July 1 becomes August 1), so keys recur across months;
+        // each month has records on its first and last ticks and just outside it.
+        var july = await UsageData.GenerateAsync(router.Services, new DateOnly(2025, 7, 1), count: 1_500, seed: 5);
+        var august = july.Records.Select(r => Copy(r, r.At.AddDays(31))).ToArray();
+        await UsageData.AddAsync(router.Services, august);
+        var records = july.Records.Concat(august).ToList();
+        await Job().RunAsync(CancellationToken.None);
+
+        DateOnly Jul(int day) => new(2025, 7, day);
+        DateOnly Aug(int day) => new(2025, 8, day);
+        (DateOnly From, DateOnly To, DateOnly Today)[] periods =
+        [
+            (Jul(1), Jul(31), Aug(20)),          // a past month: its monthly rows alone
+            (Jul(1), Aug(14), Aug(14)),          // a month and a month to date; August's later records (ahead of "today") are subtracted
+            (Jul(3), Aug(29), Aug(31)),          // each month's row less a few days at either end
+            (Jul(20), Aug(10), Aug(31)),         // days added from the daily level
+            (Jul(31), Aug(1), Aug(31)),          // two days across the month boundary
+            (new(2025, 6, 30), new(2025, 9, 1), new(2025, 9, 1)), // the neighbours just outside the months too
+        ];
+        await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        foreach (var (from, to, today) in periods)
+        {
+            var months = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(from, to), today, TimeZoneInfo.Utc, CancellationToken.None);
+            Assert.Equal(ExpectedByMonth(records, from, to), ByMonth(months, july));
+            // Narrowed to one team, as the team page reads it.
+            var team = july.Teams[1].Id;
+            var teamMonths = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(from, to, TeamId: team), today, TimeZoneInfo.Utc, CancellationToken.None);
+            Assert.Equal(ExpectedByMonth(records.Where(r => r.TeamId == team), from, to), ByMonth(teamMonths, july));
+        }
+        // The monthly level is really read: whole months and months to date, with days subtracted.
+        Assert.All(RollupPeriods.Plan(Jul(1), Aug(14), Aug(14)), plan => Assert.True(plan.UseMonth));
+        Assert.Contains(RollupPeriods.Plan(Jul(3), Aug(29), Aug(31)), plan => plan.UseMonth && plan.Subtract.Count == 1);
+
+        // A monthly level that has not caught up (here: dropped) is not read; the daily level answers alone until the job
+        // has rolled the records up again.
+        await db.RollupWatermarks.Where(w => w.Name == RollupWatermark.MonthlyUsage(TimeZoneInfo.Utc)).ExecuteDeleteAsync();
+        await db.MonthlyUsageRollups.ExecuteDeleteAsync();
+        var fallback = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(Jul(1), Aug(31)), Aug(31), TimeZoneInfo.Utc, CancellationToken.None);
+        Assert.Equal(ExpectedByMonth(records, Jul(1), Aug(31)), ByMonth(fallback, july));
+        await Job().RunAsync(CancellationToken.None);
+        Assert.Equal(ExpectedMonthly(records, Calendar("UTC")), await MonthlyAsync(july));
+        var rebuilt = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(Jul(1), Aug(31)), Aug(31), TimeZoneInfo.Utc, CancellationToken.None);
+        Assert.Equal(ExpectedByMonth(records, Jul(1), Aug(31)), ByMonth(rebuilt, july));
+    }
+
+    /// <summary>Per month of the period, team, developer and agent: requests, errors, tokens and cost of the records whose
+    /// UTC day falls in the period.</summary>
+    private static List<string> ExpectedByMonth(IEnumerable<UsageRecord> records, DateOnly from, DateOnly to) => records
+        .Select(r => (Record: r, Day: DateOnly.FromDateTime(r.At.UtcDateTime)))
+        .Where(x => x.Day >= from && x.Day <= to)
+        .GroupBy(x => (Month: new DateOnly(x.Day.Year, x.Day.Month, 1), x.Record.TeamId, Developer: x.Record.DeveloperId ?? Guid.Empty, x.Record.Agent))
+        .Select(g => DescribeMonth(g.Key.Month, g.Key.TeamId, g.Key.Developer, g.Key.Agent, g.Count(), g.Count(x => x.Record.Status >= 400 || x.Record.Error != null),
+            g.Sum(x => x.Record.InputTokens), g.Sum(x => x.Record.OutputTokens), g.Sum(x => x.Record.CacheWriteTokens), g.Sum(x => x.Record.CacheReadTokens), g.Sum(x => x.Record.CostUsd)))
+        .Order(StringComparer.Ordinal).ToList();
+
+    private static List<string> ByMonth(IReadOnlyList<MonthSums> months, UsageData data) => months
+        .SelectMany(m => m.Keys.Where(k => data.Teams.Any(t => t.Id == k.TeamId)).Select(k => (m.Month, Key: k)))
+        .GroupBy(x => (x.Month, x.Key.TeamId, x.Key.DeveloperId, x.Key.Agent))
+        .Select(g => DescribeMonth(g.Key.Month, g.Key.TeamId, g.Key.DeveloperId, g.Key.Agent, g.Sum(x => x.Key.Requests), g.Sum(x => x.Key.Errors),
+            g.Sum(x => x.Key.InputTokens), g.Sum(x => x.Key.OutputTokens), g.Sum(x => x.Key.CacheWriteTokens), g.Sum(x => x.Key.CacheReadTokens), g.Sum(x => x.Key.CostUsd)))
+        .Order(StringComparer.Ordinal).ToList();
+
+    private static string DescribeMonth(DateOnly month, Guid team, Guid developer, string agent, long requests, long errors, long input, long output,
+        long write, long read, decimal cost) =>
+        $"{month:yyyy-MM}|{team}|{developer}|{agent}|{requests}|{errors}|{input}|{output}|{write}|{read}|{cost:0.000000000}";
+
+    private static UsageRecord Copy(UsageRecord r, DateTimeOffset at) => new()
+    {
+        At = at, RequestId = Guid.NewGuid().ToString("N"), TeamId = r.TeamId, DeveloperId = r.DeveloperId, ApiKeyId = r.ApiKeyId, Agent = r.Agent,
+        Surface = r.Surface, RequestedModel = r.RequestedModel, UpstreamModel = r.UpstreamModel, Billing = r.Billing, Status = r.Status, Error = r.Error,
+        InputTokens = r.InputTokens, OutputTokens = r.OutputTokens, CacheWriteTokens = r.CacheWriteTokens, CacheReadTokens = r.CacheReadTokens,
+        CostUsd = r.CostUsd, ProviderAccountId = r.ProviderAccountId, LatencyMs = r.LatencyMs, TimeToFirstByteMs = r.TimeToFirstByteMs,
+    };
+
     /// <summary>The daily rows, computed directly from the raw records.</summary>
-    private static List<string> ExpectedDaily(IEnumerable<UsageRecord> records, BillingCalendar calendar) => records
-        .GroupBy(r => (Day: calendar.DayOf(r.At), r.TeamId, Developer: r.DeveloperId ?? Guid.Empty, r.Agent, Requested: r.RequestedModel ?? "", Upstream: r.UpstreamModel ?? "", r.Billing))
+    private static List<string> ExpectedDaily(IEnumerable<UsageRecord> records, BillingCalendar calendar) => ExpectedPerPeriod(records, r => calendar.DayOf(r.At));
+
+    /// <summary>The monthly rows (keyed by the month's first day), computed directly from the raw records.</summary>
+    private static List<string> ExpectedMonthly(IEnumerable<UsageRecord> records, BillingCalendar calendar) => ExpectedPerPeriod(records, r => calendar.MonthOf(r.At));
+
+    private static List<string> ExpectedPerPeriod(IEnumerable<UsageRecord> records, Func<UsageRecord, DateOnly> periodOf) => records
+        .GroupBy(r => (Day: periodOf(r), r.TeamId, Developer: r.DeveloperId ?? Guid.Empty, r.Agent, Requested: r.RequestedModel ?? "", Upstream: r.UpstreamModel ?? "", r.Billing))
         .Select(g => DescribeDay(g.Key.Day, g.Key.TeamId, g.Key.Developer, g.Key.Agent, g.Key.Requested, g.Key.Upstream, g.Key.Billing, g.Count(),
             g.Count(r => r.Status >= 400 || r.Error != null), g.Sum(r => r.TotalTokens), g.Sum(r => r.CostUsd)))
         .Order(StringComparer.Ordinal).ToList();
@@ -102,6 +190,15 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         var rows = await db.DailyUsageRollups.AsNoTracking().Where(r => teams.Contains(r.TeamId)).ToListAsync();
         return rows.Select(r => DescribeDay(r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing, r.Requests, r.Errors,
+            r.TotalTokens, r.CostUsd)).Order(StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<List<string>> MonthlyAsync(UsageData data)
+    {
+        var teams = data.Teams.Select(t => t.Id).ToList();
+        await using var db = await router.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var rows = await db.MonthlyUsageRollups.AsNoTracking().Where(r => teams.Contains(r.TeamId)).ToListAsync();
+        return rows.Select(r => DescribeDay(r.Month, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing, r.Requests, r.Errors,
             r.TotalTokens, r.CostUsd)).Order(StringComparer.Ordinal).ToList();
     }
 

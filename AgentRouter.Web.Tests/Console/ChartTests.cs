@@ -101,6 +101,30 @@ public sealed class ChartTests : ConsoleComponentContext
         Assert.Contains("< $0.01", tooltip);
     }
 
+    [Theory]
+    [InlineData(0, "0")]
+    [InlineData(75_000, "75,000")]
+    [InlineData(189_754_277, "190M")]
+    [InlineData(2_235_222_978, "2.24B")]
+    [InlineData(88_575_355_290, "88.6B")]
+    public void Tokens_AreExactWhenShort_AndThreeDigitsWithASuffixWhenLong(long tokens, string text) =>
+        Assert.Equal(text, ChartFormat.Tokens(tokens));
+
+    [Fact]
+    public void AxisChart_NumberedLabels_NumberTheBars_AndTooltipsStillNameThem()
+    {
+        string[] names = ["claude-opus-4-1-20250805", "claude-sonnet-4-5-20250929", "gemini-2.5-pro"];
+        var plot = new Plot(names, [new PlotSeries("Cost", [120.5, 30, 2])], ChartUnit.Money);
+        var chart = Render<AxisChart>(p => p.Add(c => c.Plot, plot).Add(c => c.NumberedLabels, true).Add(c => c.MatchBounds, false));
+
+        var labels = chart.FindAll(".mud-charts-xaxis text").Select(t => t.TextContent).ToList();
+        Assert.Equal(["1", "2", "3"], labels);
+        chart.FindAll("path.mud-chart-bar")[1].TriggerEvent("onmouseover", new MouseEventArgs());
+        var tooltip = chart.Find(".mud-charts-tooltip").TextContent;
+        Assert.Contains("claude-sonnet-4-5-20250929", tooltip);
+        Assert.Contains("$30.00", tooltip);
+    }
+
     [Fact]
     public void AxisChart_WithNothingToShow_SaysSo()
     {

@@ -33,9 +33,10 @@ public sealed record ToolCallTotals(long Calls, long Refused, IReadOnlyList<Attr
 public sealed record AttributionChoices(
     IReadOnlyList<(Guid Id, string Name)> Teams, IReadOnlyList<(Guid Id, string Name, Guid TeamId)> Developers, IReadOnlyList<string> Agents, IReadOnlyList<string> Models);
 
-/// <summary>The finance attribution view's read model. It reads only the daily roll-ups (plus team and developer
-/// names), so its cost grows with the number of days and keys, not with the number of requests.</summary>
-public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, BillingCalendar calendar)
+/// <summary>The finance attribution view's read model. It reads only the monthly and daily roll-ups (plus team and
+/// developer names): whole months (and a month to date) from the monthly level, the days of partial months from the daily
+/// level (<see cref="RollupPeriods"/>), so its cost grows with the attribution keys, not with requests or days.</summary>
+public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, BillingCalendar calendar, TimeProvider clock)
 {
     /// <summary>Periods up to this many days chart per day; longer ones per month.</summary>
     public const int MaxDailyBuckets = 92;
@@ -63,25 +64,18 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
     public async Task<AttributionReport> ReportAsync(AttributionFilter filter, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var rollups = Filtered(db, filter);
+        var months = await RollupPeriods.SumByKeyAsync(db, filter, calendar.DayOf(clock.GetUtcNow()), calendar.Zone, cancellationToken);
+        var keyed = months.SelectMany(m => m.Keys).ToList();
+        var (buckets, bucketOf) = Buckets(filter);
+        // The chart's buckets: per day from the daily level (at most MaxDailyBuckets days), per month from the sums above.
+        var spendByBucket = buckets.Count == filter.To.DayNumber - filter.From.DayNumber + 1
+            ? (await RollupPeriods.Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= filter.From && r.Day <= filter.To), filter)
+                .GroupBy(r => new { r.Day, r.TeamId }).Select(g => new { g.Key.Day, g.Key.TeamId, Cost = g.Sum(r => r.CostUsd) })
+                .ToListAsync(cancellationToken)).Select(c => (Bucket: bucketOf(c.Day), c.TeamId, c.Cost)).ToList()
+            : months.SelectMany(m => m.Keys.Select(k => (Bucket: bucketOf(m.Month), k.TeamId, Cost: k.CostUsd))).ToList();
 
-        // Grouped in SQL; EF Core's SQLite provider sums decimals exactly (its ef_sum adds them as .NET decimals).
-        var keyed = await rollups
-            .GroupBy(r => new { r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing })
-            .Select(g => new
-            {
-                g.Key,
-                Requests = g.Sum(r => r.Requests), Errors = g.Sum(r => r.Errors),
-                Input = g.Sum(r => r.InputTokens), Output = g.Sum(r => r.OutputTokens),
-                CacheWrite = g.Sum(r => r.CacheWriteTokens), CacheRead = g.Sum(r => r.CacheReadTokens),
-                Cost = g.Sum(r => r.CostUsd),
-            })
-            .ToListAsync(cancellationToken);
-        var daily = await rollups.GroupBy(r => new { r.Day, r.TeamId }).Select(g => new { g.Key.Day, g.Key.TeamId, Cost = g.Sum(r => r.CostUsd) })
-            .ToListAsync(cancellationToken);
-
-        var teamIds = keyed.Select(k => k.Key.TeamId).Distinct().ToList();
-        var developerIds = keyed.Select(k => k.Key.DeveloperId).Where(d => d != Guid.Empty).Distinct().ToList();
+        var teamIds = keyed.Select(k => k.TeamId).Distinct().ToList();
+        var developerIds = keyed.Select(k => k.DeveloperId).Where(d => d != Guid.Empty).Distinct().ToList();
         var teams = await db.Teams.AsNoTracking().Where(t => teamIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
         var developers = await db.Developers.AsNoTracking().Where(d => developerIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.Name, cancellationToken);
         string TeamName(Guid id) => teams.GetValueOrDefault(id, "(deleted team)");
@@ -89,11 +83,11 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
 
         // Rows merge requested models that resolve to the same billed model.
         var rows = keyed
-            .GroupBy(k => (k.Key.TeamId, k.Key.DeveloperId, k.Key.Agent, Model: ModelOf(k.Key.RequestedModel, k.Key.UpstreamModel), k.Key.Billing))
+            .GroupBy(k => (k.TeamId, k.DeveloperId, k.Agent, Model: ModelOf(k.RequestedModel, k.UpstreamModel), k.Billing))
             .Select(g =>
             {
-                var cost = g.Sum(k => k.Cost);
-                var (input, output, cacheWrite, cacheRead) = (g.Sum(k => k.Input), g.Sum(k => k.Output), g.Sum(k => k.CacheWrite), g.Sum(k => k.CacheRead));
+                var cost = g.Sum(k => k.CostUsd);
+                var (input, output, cacheWrite, cacheRead) = (g.Sum(k => k.InputTokens), g.Sum(k => k.OutputTokens), g.Sum(k => k.CacheWriteTokens), g.Sum(k => k.CacheReadTokens));
                 return new AttributionRow(g.Key.TeamId, TeamName(g.Key.TeamId), g.Key.DeveloperId == Guid.Empty ? null : g.Key.DeveloperId, DeveloperName(g.Key.DeveloperId),
                     g.Key.Agent, g.Key.Model, g.Key.Billing.ToString().ToLowerInvariant(), g.Sum(k => k.Requests), g.Sum(k => k.Errors),
                     input, output, cacheWrite, cacheRead, input + output + cacheWrite + cacheRead, cost, g.Key.Billing == UsageBilling.Passthrough ? 0m : cost);
@@ -104,12 +98,11 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
         var totals = new AttributionTotals(rows.Sum(r => r.Requests), rows.Sum(r => r.Errors), rows.Sum(r => r.Tokens), rows.Sum(r => r.CostUsd),
             rows.Sum(r => r.BilledUsd), rows.Where(r => r.Billing == "passthrough").Sum(r => r.CostUsd));
 
-        var (buckets, bucketOf) = Buckets(filter);
-        var spend = daily.GroupBy(c => c.TeamId).Select(team =>
+        var spend = spendByBucket.GroupBy(c => c.TeamId).Select(team =>
         {
             var series = new decimal[buckets.Count];
             foreach (var c in team)
-                series[bucketOf(c.Day)] += c.Cost;
+                series[c.Bucket] += c.Cost;
             return new TeamSeries(team.Key, TeamName(team.Key), series);
         }).OrderByDescending(s => s.CostUsd.Sum()).ThenBy(s => s.Team).ToList();
 
@@ -139,32 +132,17 @@ public sealed class AttributionQueries(IDbContextFactory<AppDbContext> factory, 
         return csv.ToString();
     }
 
-    /// <summary>Teams, developers, agents and models that appear in the roll-ups, for the filter menus.</summary>
+    /// <summary>Teams, developers, and the agents and models that appear in the monthly roll-ups (a row per key and
+    /// month), for the filter menus.</summary>
     public async Task<AttributionChoices> ChoicesAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
         var developers = await db.Developers.AsNoTracking().OrderBy(d => d.Name).Select(d => new { d.Id, d.Name, d.TeamId }).ToListAsync(cancellationToken);
-        var agents = await db.DailyUsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
-        var models = await db.DailyUsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
+        var agents = await db.MonthlyUsageRollups.AsNoTracking().Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var models = await db.MonthlyUsageRollups.AsNoTracking().Select(r => new { r.RequestedModel, r.UpstreamModel }).Distinct().ToListAsync(cancellationToken);
         return new AttributionChoices(teams.Select(t => (t.Id, t.Name)).ToList(), developers.Select(d => (d.Id, d.Name, d.TeamId)).ToList(), agents,
             models.Select(m => ModelOf(m.RequestedModel, m.UpstreamModel)).Where(m => m.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList());
-    }
-
-    private static IQueryable<DailyUsageRollup> Filtered(AppDbContext db, AttributionFilter filter)
-    {
-        var rollups = db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= filter.From && r.Day <= filter.To);
-        if (filter.TeamId is { } team)
-            rollups = rollups.Where(r => r.TeamId == team);
-        if (filter.DeveloperId is { } developer)
-            rollups = rollups.Where(r => r.DeveloperId == developer);
-        if (!string.IsNullOrEmpty(filter.Agent))
-            rollups = rollups.Where(r => r.Agent == filter.Agent);
-        if (!string.IsNullOrEmpty(filter.Model))
-            rollups = rollups.Where(r => r.UpstreamModel == filter.Model || (r.UpstreamModel == "" && r.RequestedModel == filter.Model));
-        if (filter.Billing is { } billing)
-            rollups = rollups.Where(r => r.Billing == billing);
-        return rollups;
     }
 
     private static string ModelOf(string requested, string upstream) => upstream.Length > 0 ? upstream : requested;

@@ -185,14 +185,14 @@ public sealed class RequestLogQueries(IDbContextFactory<AppDbContext> factory, T
         return written;
     }
 
-    /// <summary>Filter values: names from their tables, agents and models from the daily roll-ups (small), the error
+    /// <summary>Filter values: names from their tables, agents and models from the monthly roll-ups (small), the error
     /// codes recorded (read through the error index).</summary>
     public async Task<RequestLogChoices> ChoicesAsync(Guid? onlyDeveloperId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
         var developers = await db.Developers.AsNoTracking().OrderBy(d => d.Name).Select(d => new { d.Id, d.Name, d.TeamId }).ToListAsync(cancellationToken);
-        var rollups = db.DailyUsageRollups.AsNoTracking().Where(r => onlyDeveloperId == null || r.DeveloperId == onlyDeveloperId);
+        var rollups = db.MonthlyUsageRollups.AsNoTracking().Where(r => onlyDeveloperId == null || r.DeveloperId == onlyDeveloperId);
         var agents = await rollups.Select(r => r.Agent).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
         var models = await rollups.Where(r => r.RequestedModel != "").Select(r => r.RequestedModel).Distinct().OrderBy(m => m).ToListAsync(cancellationToken);
         var accounts = await db.ProviderAccounts.AsNoTracking().OrderBy(p => p.Name).Select(p => new { p.Id, p.Name }).ToListAsync(cancellationToken);

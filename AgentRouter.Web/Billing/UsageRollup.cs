@@ -58,6 +58,17 @@ public sealed class DailyUsageRollup : UsageRollupCounts
     public DateOnly Day { get; set; }
 }
 
+/// <summary>Usage summed per local month (in <c>Billing:TimeZone</c>) and per attribution key: a whole month, or a
+/// month to date, is one row per key however many days and requests it held. Finance and Overview read it for the months
+/// a period covers and the daily level only for the days left over (<see cref="RollupPeriods"/>).</summary>
+/// <remarks>Like the daily level, its rows belong to the time zone named in its watermark
+/// (<see cref="RollupWatermark.MonthlyUsage"/>) and are rolled up again when the zone changes.</remarks>
+public sealed class MonthlyUsageRollup : UsageRollupCounts
+{
+    /// <summary>The first day of the local month the requests were made in.</summary>
+    public DateOnly Month { get; set; }
+}
+
 /// <summary>How far a roll-up has read the usage records: every record with an id at or below
 /// <see cref="LastUsageId"/> is counted in the roll-up, none above it is.</summary>
 /// <remarks>The watermark lags: a run notes the highest id visible (<see cref="PendingUsageId"/>, at
@@ -71,6 +82,9 @@ public sealed class RollupWatermark
 
     /// <summary>The daily level's watermark, per time zone: a new zone starts from nothing.</summary>
     public static string DailyUsage(TimeZoneInfo zone) => "usage-daily:" + zone.Id;
+
+    /// <summary>The monthly level's watermark, per time zone, as for the daily level.</summary>
+    public static string MonthlyUsage(TimeZoneInfo zone) => "usage-monthly:" + zone.Id;
 
     public required string Name { get; set; }
     public long LastUsageId { get; set; }
@@ -87,13 +101,8 @@ internal sealed class UsageRollupConfiguration : IEntityTypeConfiguration<UsageR
     public void Configure(EntityTypeBuilder<UsageRollup> rollup)
     {
         rollup.ToTable("UsageRollupsHourly");
-        rollup.Property(r => r.Agent).HasMaxLength(64);
-        rollup.Property(r => r.RequestedModel).HasMaxLength(200);
-        rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
-        rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
+        UsageRollupCountsColumns.Configure(rollup);
         rollup.Property(r => r.CostUsd).HasPrecision(18, 9);
-        rollup.Ignore(r => r.TotalTokens);
-        rollup.Ignore(r => r.Model);
         rollup.HasIndex(r => new { r.HourUtc, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
         rollup.HasIndex(r => new { r.TeamId, r.HourUtc });
     }
@@ -104,17 +113,40 @@ internal sealed class DailyUsageRollupConfiguration : IEntityTypeConfiguration<D
     public void Configure(EntityTypeBuilder<DailyUsageRollup> rollup)
     {
         rollup.ToTable("UsageRollupsDaily");
+        UsageRollupCountsColumns.Configure(rollup);
+        // Whole nano-dollars (the records' precision): the database adds integers natively, where SQLite sums a
+        // decimal through a function call per row, which dominated Overview and Finance at ten million records.
+        rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
+        rollup.HasIndex(r => new { r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
+        rollup.HasIndex(r => new { r.TeamId, r.Day });
+        // Covers the spend-per-team-per-day charts (Finance): read from the index alone, not a row lookup per key and day.
+        rollup.HasIndex(r => new { r.Day, r.TeamId, r.CostUsd });
+    }
+}
+
+internal sealed class MonthlyUsageRollupConfiguration : IEntityTypeConfiguration<MonthlyUsageRollup>
+{
+    public void Configure(EntityTypeBuilder<MonthlyUsageRollup> rollup)
+    {
+        rollup.ToTable("UsageRollupsMonthly");
+        UsageRollupCountsColumns.Configure(rollup);
+        rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
+        rollup.HasIndex(r => new { r.Month, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
+        rollup.HasIndex(r => new { r.TeamId, r.Month });
+    }
+}
+
+/// <summary>The attribution key's columns, as every usage roll-up level stores them.</summary>
+internal static class UsageRollupCountsColumns
+{
+    public static void Configure<T>(EntityTypeBuilder<T> rollup) where T : UsageRollupCounts
+    {
         rollup.Property(r => r.Agent).HasMaxLength(64);
         rollup.Property(r => r.RequestedModel).HasMaxLength(200);
         rollup.Property(r => r.UpstreamModel).HasMaxLength(200);
         rollup.Property(r => r.Billing).HasConversion<string>().HasMaxLength(16);
-        // Whole nano-dollars (the records' precision): the database adds integers natively, where SQLite sums a
-        // decimal through a function call per row, which dominated Overview and Finance at ten million records.
-        rollup.Property(r => r.CostUsd).HasConversion(NanoDollars.Converter).HasColumnName("CostNanoUsd");
         rollup.Ignore(r => r.TotalTokens);
         rollup.Ignore(r => r.Model);
-        rollup.HasIndex(r => new { r.Day, r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing }).IsUnique();
-        rollup.HasIndex(r => new { r.TeamId, r.Day });
     }
 }
 

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace AgentRouter.Web.Billing;
 
-/// <summary>Folds new usage records into the roll-ups (every minute): hourly per attribution key (invoices), daily per
-/// attribution key in the billing time zone (Overview and Finance) and hourly latency histograms per provider account
-/// and model (latency charts). Each batch reads the records above the lowest watermark, adds each record to the levels
+/// <summary>Folds new usage records into the roll-ups (every minute): hourly per attribution key (invoices), daily and
+/// monthly per attribution key in the billing time zone (Overview and Finance) and hourly latency histograms per
+/// provider account and model (latency charts). Each batch reads the records above the lowest watermark, adds each record to the levels
 /// that have not counted it yet and advances every watermark in one transaction, so a run that fails part-way counts
 /// nothing and a second run finds nothing new: running the job twice changes nothing.</summary>
 /// <remarks>On SQLite (one writer) a record with a lower id is committed before one with a higher id can be, so every
@@ -40,7 +40,19 @@ public sealed class UsageRollupJob(
     private async Task<int> RollUpBatchAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction;
+        try
+        {
+            transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 5)
+        {
+            // SQLite's one write lock stayed taken for the whole busy timeout: another run is rolling up (it loops until
+            // it has caught up), so this one leaves the work to it, or to the next minute's run.
+            logger.LogInformation("Usage roll-up: the store stayed busy; leaving the work to the run that holds it");
+            return 0;
+        }
+        await using var _ = transaction;
         if (db.Database.IsNpgsql())
         {
             // Replicas run the job at the same minute; one run at a time (until its commit) keeps two runs from
@@ -49,6 +61,7 @@ public sealed class UsageRollupJob(
         }
         var hourly = await WatermarkAsync(db, RollupWatermark.HourlyUsage, cancellationToken);
         var daily = await WatermarkAsync(db, RollupWatermark.DailyUsage(calendar.Zone), cancellationToken);
+        var monthly = await WatermarkAsync(db, RollupWatermark.MonthlyUsage(calendar.Zone), cancellationToken);
         var latency = await WatermarkAsync(db, RollupWatermark.Latency, cancellationToken);
         if (db.Entry(daily).State == EntityState.Added)
         {
@@ -56,15 +69,22 @@ public sealed class UsageRollupJob(
             await db.DailyUsageRollups.ExecuteDeleteAsync(cancellationToken);
             await db.RollupWatermarks.Where(w => w.Name.StartsWith("usage-daily:") && w.Name != daily.Name).ExecuteDeleteAsync(cancellationToken);
         }
+        if (db.Entry(monthly).State == EntityState.Added)
+        {
+            // The same for months (also the first run after the monthly level was added: it counts the records once).
+            await db.MonthlyUsageRollups.ExecuteDeleteAsync(cancellationToken);
+            await db.RollupWatermarks.Where(w => w.Name.StartsWith("usage-monthly:") && w.Name != monthly.Name).ExecuteDeleteAsync(cancellationToken);
+        }
+        RollupWatermark[] levels = [hourly, daily, monthly, latency];
 
         // The lag horizon: ids every level may count. Each watermark only ever advances to settled ids, so the highest of
         // them is settled; so is the id noted as the newest one lag ago (kept on the hourly watermark).
         var now = clock.GetUtcNow();
-        var settled = Math.Max(hourly.LastUsageId, Math.Max(daily.LastUsageId, latency.LastUsageId));
+        var settled = levels.Max(w => w.LastUsageId);
         var horizon = Lag == TimeSpan.Zero ? long.MaxValue
             : hourly.PendingSince is { } since && since <= now - Lag ? Math.Max(settled, hourly.PendingUsageId)
             : settled;
-        var from = Math.Min(hourly.LastUsageId, Math.Min(daily.LastUsageId, latency.LastUsageId));
+        var from = levels.Min(w => w.LastUsageId);
         var records = await db.Usage.AsNoTracking().Where(u => u.Id > from && u.Id <= horizon).OrderBy(u => u.Id).Take(BatchSize)
             .Select(u => new RollupInput(
                 u.Id, u.At, u.TeamId, u.DeveloperId ?? Guid.Empty, u.Agent, u.RequestedModel ?? "", u.UpstreamModel ?? "", u.Billing,
@@ -92,9 +112,13 @@ public sealed class UsageRollupJob(
             (set, first, last, teams) => set.Where(r => r.Day >= first && r.Day <= last && teams.Contains(r.TeamId)),
             (day, input) => new DailyUsageRollup { Day = day, Agent = input.Agent, RequestedModel = input.RequestedModel, UpstreamModel = input.UpstreamModel },
             cancellationToken);
+        await AddCountsAsync(db.MonthlyUsageRollups, records.Where(r => r.Id > monthly.LastUsageId).ToList(), r => calendar.MonthOf(r.At), r => r.Month,
+            (set, first, last, teams) => set.Where(r => r.Month >= first && r.Month <= last && teams.Contains(r.TeamId)),
+            (month, input) => new MonthlyUsageRollup { Month = month, Agent = input.Agent, RequestedModel = input.RequestedModel, UpstreamModel = input.UpstreamModel },
+            cancellationToken);
         await AddLatencyAsync(db, records.Where(r => r.Id > latency.LastUsageId).ToList(), cancellationToken);
 
-        foreach (var watermark in new[] { hourly, daily, latency })
+        foreach (var watermark in levels)
             (watermark.LastUsageId, watermark.UpdatedAt) = (Math.Max(watermark.LastUsageId, records[^1].Id), now);
         if (!await TrySaveAsync(db, cancellationToken))
             return 0;

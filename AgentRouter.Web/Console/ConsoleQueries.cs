@@ -41,45 +41,43 @@ public sealed record UsageRow(DateTimeOffset At, string Agent, string? Model, in
 public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, TimeProvider clock, Billing.BillingCalendar calendar)
 {
     /// <summary>Today, this month (local days in <c>Billing:TimeZone</c>), the month's top teams and the last 14 days,
-    /// read from the daily roll-ups only: a few thousand rows at most, however many requests the month held. The
-    /// figures are as fresh as the last roll-up run (every minute).</summary>
+    /// read from the roll-ups only: the month from the monthly level (one row per attribution key), the days from the
+    /// daily level, however many requests they held. The figures are as fresh as the last roll-up run (every minute).</summary>
     public async Task<OverviewStats> OverviewAsync(CancellationToken cancellationToken)
     {
         var today = calendar.DayOf(clock.GetUtcNow());
         var month = new DateOnly(today.Year, today.Month, 1);
         var fortnight = today.AddDays(-13);
-        var since = fortnight < month ? fortnight : month;
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var rollups = db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= since && r.Day <= today);
-        var byDay = await rollups.GroupBy(r => r.Day)
+        var byDay = await db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= fortnight && r.Day <= today).GroupBy(r => r.Day)
             .Select(g => new
             {
                 Day = g.Key, Requests = g.Sum(r => r.Requests), Errors = g.Sum(r => r.Errors), Cost = g.Sum(r => r.CostUsd),
                 Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
             })
             .ToDictionaryAsync(d => d.Day, cancellationToken);
-        var teamTotals = await rollups.Where(r => r.Day >= month).GroupBy(r => r.TeamId)
+        var monthKeys = (await Billing.RollupPeriods.SumByKeyAsync(db, new Billing.AttributionFilter(month, today), today, calendar.Zone, cancellationToken))
+            .SelectMany(m => m.Keys).ToList();
+        var teamTotals = monthKeys.GroupBy(k => k.TeamId)
             .Select(g => new
             {
-                TeamId = g.Key, Requests = g.Sum(r => r.Requests), Cost = g.Sum(r => r.CostUsd),
-                Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
+                TeamId = g.Key, Requests = g.Sum(k => k.Requests), Cost = g.Sum(k => k.CostUsd),
+                Tokens = g.Sum(k => k.InputTokens + k.OutputTokens + k.CacheWriteTokens + k.CacheReadTokens),
             })
-            .ToListAsync(cancellationToken);
+            .ToList();
         var top = teamTotals.OrderByDescending(t => t.Cost).ThenByDescending(t => t.Tokens).Take(5).ToList();
         var topIds = top.Select(t => t.TeamId).ToList();
         var teams = await db.Teams.AsNoTracking().Where(t => topIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
 
-        UsageTotals Totals(DateOnly from)
-        {
-            var days = byDay.Values.Where(d => d.Day >= from).ToList();
-            return new UsageTotals(days.Sum(d => d.Requests), days.Sum(d => d.Tokens), days.Sum(d => d.Cost), days.Sum(d => d.Errors));
-        }
+        var todayTotals = byDay.TryGetValue(today, out var t) ? new UsageTotals(t.Requests, t.Tokens, t.Cost, t.Errors) : new UsageTotals(0, 0, 0, 0);
+        var monthTotals = new UsageTotals(monthKeys.Sum(k => k.Requests), monthKeys.Sum(k => k.InputTokens + k.OutputTokens + k.CacheWriteTokens + k.CacheReadTokens),
+            monthKeys.Sum(k => k.CostUsd), monthKeys.Sum(k => k.Errors));
 
         var topTeams = top.Select(t => new TeamUsage(t.TeamId, teams.GetValueOrDefault(t.TeamId, "(deleted team)"), t.Requests, t.Tokens, t.Cost)).ToList();
         var daily = Enumerable.Range(0, 14).Select(i => fortnight.AddDays(i))
             .Select(day => byDay.TryGetValue(day, out var d) ? new DailyUsage(day, d.Tokens, d.Cost) : new DailyUsage(day, 0, 0)).ToList();
-        return new OverviewStats(Totals(today), Totals(month), topTeams, daily);
+        return new OverviewStats(todayTotals, monthTotals, topTeams, daily);
     }
 
     public async Task<GridPage<TeamRow>> TeamsAsync(GridQuery query, CancellationToken cancellationToken)

@@ -35,6 +35,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();
     public DbSet<UsageRollup> UsageRollups => Set<UsageRollup>();
     public DbSet<DailyUsageRollup> DailyUsageRollups => Set<DailyUsageRollup>();
+    public DbSet<MonthlyUsageRollup> MonthlyUsageRollups => Set<MonthlyUsageRollup>();
     public DbSet<LatencyRollup> LatencyRollups => Set<LatencyRollup>();
     public DbSet<RollupWatermark> RollupWatermarks => Set<RollupWatermark>();
     public DbSet<Invoice> Invoices => Set<Invoice>();

@@ -84,6 +84,17 @@ public static class ChartFormat
             _ => s.P95Latency,
         }).Select(v => (double?)v).ToList())).ToList(), ChartUnit.Milliseconds);
 
+    /// <summary>A token count short enough for a stat or a narrow column: exact below 100,000, else three significant
+    /// digits with K, M or B (88.6B, 2.24B, 190M).</summary>
+    public static string Tokens(long tokens)
+    {
+        if (Math.Abs(tokens) < 100_000)
+            return tokens.ToString("#,0", Invariant);
+        var (divisor, suffix) = Math.Abs(tokens) >= 1_000_000_000 ? (1e9, "B") : Math.Abs(tokens) >= 1_000_000 ? (1e6, "M") : (1e3, "K");
+        var scaled = tokens / divisor;
+        return scaled.ToString(Math.Abs(scaled) < 10 ? "0.##" : Math.Abs(scaled) < 100 ? "0.#" : "#,0", Invariant) + suffix;
+    }
+
     private static string Compact(double value, double step)
     {
         var (divisor, suffix) = Math.Abs(value) >= 1e9 || step >= 1e9 ? (1e9, "B") : Math.Abs(value) >= 1e6 || step >= 1e6 ? (1e6, "M")

@@ -389,6 +389,8 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
 
                     b.HasIndex("TeamId", "Day");
 
+                    b.HasIndex("Day", "TeamId", "CostUsd");
+
                     b.HasIndex("Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
                         .IsUnique();
 
@@ -563,6 +565,75 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("LatencyRollupsHourly", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Billing.MonthlyUsageRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Agent")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Billing")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("CacheReadTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CacheWriteTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CostUsd")
+                        .HasColumnType("bigint")
+                        .HasColumnName("CostNanoUsd");
+
+                    b.Property<Guid>("DeveloperId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("Month")
+                        .HasColumnType("date");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Month");
+
+                    b.HasIndex("Month", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
+                        .IsUnique();
+
+                    b.ToTable("UsageRollupsMonthly", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Billing.RollupWatermark", b =>

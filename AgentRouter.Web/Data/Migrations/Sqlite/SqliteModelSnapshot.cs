@@ -376,6 +376,8 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("TeamId", "Day");
 
+                    b.HasIndex("Day", "TeamId", "CostUsd");
+
                     b.HasIndex("Day", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
                         .IsUnique();
 
@@ -546,6 +548,73 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("LatencyRollupsHourly", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRouter.Web.Billing.MonthlyUsageRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Agent")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Billing")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CacheReadTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CacheWriteTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CostUsd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("CostNanoUsd");
+
+                    b.Property<Guid>("DeveloperId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Month")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId", "Month");
+
+                    b.HasIndex("Month", "TeamId", "DeveloperId", "Agent", "RequestedModel", "UpstreamModel", "Billing")
+                        .IsUnique();
+
+                    b.ToTable("UsageRollupsMonthly", (string)null);
                 });
 
             modelBuilder.Entity("AgentRouter.Web.Billing.RollupWatermark", b =>
