@@ -11,6 +11,7 @@ public sealed class ApiSurface
     public static readonly ApiSurface AnthropicMessages = new(ApiDialect.Anthropic, "anthropic.messages", "/v1/messages", hasModelInBody: true, RequestSchema.Anthropic);
     public static readonly ApiSurface AnthropicCountTokens = new(ApiDialect.Anthropic, "anthropic.count_tokens", "/v1/messages/count_tokens", hasModelInBody: true, RequestSchema.Anthropic);
     public static readonly ApiSurface OpenAIChat = new(ApiDialect.OpenAI, "openai.chat", "/chat/completions", hasModelInBody: true, RequestSchema.OpenAIChat);
+    public static readonly ApiSurface OpenAIResponses = new(ApiDialect.OpenAI, "openai.responses", "/responses", hasModelInBody: true, RequestSchema.OpenAIResponses);
     public static readonly ApiSurface GeminiGenerate = new(ApiDialect.Gemini, "gemini.generate", "generateContent", hasModelInBody: false, RequestSchema.Gemini);
     public static readonly ApiSurface GeminiStream = new(ApiDialect.Gemini, "gemini.stream", "streamGenerateContent", hasModelInBody: false, RequestSchema.Gemini);
     public static readonly ApiSurface GeminiCountTokens = new(ApiDialect.Gemini, "gemini.count_tokens", "countTokens", hasModelInBody: false, RequestSchema.Gemini);
@@ -49,7 +50,7 @@ public sealed class ApiSurface
     };
 
     /// <summary>Whether an account of this kind speaks this surface's protocol (no translation between dialects).</summary>
-    public bool IsServedBy(ProviderKind kind) => kind == ProviderKind.Sandbox || kind == Dialect switch
+    public bool IsServedBy(ProviderKind kind) => this == OpenAIResponses ? kind == ProviderKind.OpenAI : kind == ProviderKind.Sandbox || kind == Dialect switch
     {
         ApiDialect.Anthropic => ProviderKind.Anthropic,
         ApiDialect.OpenAI => ProviderKind.OpenAI,
