@@ -7,6 +7,7 @@ using AgentRouter.Web.Billing;
 using AgentRouter.Web.Pricing;
 using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Telemetry;
+using AgentRouter.Web.Translation;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -134,12 +135,16 @@ public sealed class GatewayHandler(
             await Refuse(context, surface, call, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), UsageErrors.ModelNotApproved);
             return;
         }
-        if (!surface.IsServedBy(route.Account.Kind))
+        // A model served by another provider's API: the request is translated, or refused naming what cannot map.
+        GatewayError? untranslatable = null;
+        var translation = surface.IsServedBy(route.Account.Kind) ? null
+            : Translator.Prepare(context, surface, route, body, requested, route.Limits?.MaxOutputTokens ?? budgetOptions.Value.DefaultMaxTokens, out untranslatable);
+        if (untranslatable is not null)
         {
-            await Refuse(context, surface, call, GatewayError.InvalidRequest(
-                $"Model '{requested}' is served through the {route.Account.Kind} API; call it with that API's SDK or endpoint."), UsageErrors.WrongApi);
+            await Refuse(context, surface, call, untranslatable, UsageErrors.NotTranslatable);
             return;
         }
+        call.UpstreamSurface = translation?.Upstream.Name;
         call.UpstreamModel = route.UpstreamModel;
         call.ProviderAccountId = route.Account.Id;
         if (body.OutputLimit > route.Limits?.MaxOutputTokens)
@@ -194,7 +199,7 @@ public sealed class GatewayHandler(
         TokenUsage usage = default;
         try
         {
-            usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken, estimate);
+            usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken, estimate, translation);
             await CostReport.Of(context).CompleteAsync(call.CostUsd, admission, surface.IsBilled ? usage.Total : 0, context.RequestAborted.IsCancellationRequested, context.RequestAborted);
         }
         finally
@@ -205,27 +210,35 @@ public sealed class GatewayHandler(
     }
 
     private async Task<TokenUsage> ForwardAndObserveAsync(HttpContext context, ApiSurface surface, ModelRoute route, RequestBody body, UsageRecord call, long started,
-        string? passthroughToken, TokenUsage estimate)
+        string? passthroughToken, TokenUsage estimate, Translation.Translation? translation)
     {
         // Step 5: forward. OpenAI only reports usage on streams when asked: the gateway always asks, and hides the
         // answer from a client that did not.
-        var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
+        var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream && translation is null;
         var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
-        body.Rewrite(UpstreamModelInBody(surface, body, route), askForStreamUsage);
-        context.Request.Body = body.AsStream();
-        context.Request.ContentLength = body.Length;
+        if (translation is null)
+        {
+            body.Rewrite(UpstreamModelInBody(surface, body, route), askForStreamUsage);
+            context.Request.Body = body.AsStream();
+            context.Request.ContentLength = body.Length;
+        }
+        else
+            translation.ApplyRequest(context);
         context.Request.Headers.TransferEncoding = default;
 
+        // The tap reads the upstream's own usage, in the upstream's dialect; a translation sits between it and the client.
+        var upstream = translation?.Upstream ?? surface;
         var clientBody = context.Response.Body;
-        var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, body.Stream || surface == ApiSurface.GeminiStream), context.Response, surface.Dialect, withholdUsageChunk);
+        var reported = CostReport.Of(context).Wrap(clientBody, body.Stream || surface == ApiSurface.GeminiStream);
+        var tap = new UsageTap(translation?.WrapResponse(reported, context) ?? reported, context.Response, upstream.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
         ForwarderError error;
-        var upstreamUrl = surface.UpstreamUrl(route.Account, route.UpstreamModel, ForwardedHeaders.FilterQuery(context.Request.QueryString));
+        var upstreamUrl = upstream.UpstreamUrl(route.Account, route.UpstreamModel, translation?.Query ?? ForwardedHeaders.FilterQuery(context.Request.QueryString));
         var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
         try
         {
             using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
-            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
+            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, translation?.WrapTransformer(transformer) ?? transformer);
             RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
         }
         finally
@@ -237,6 +250,8 @@ public sealed class GatewayHandler(
         try
         {
             await tap.CompleteAsync(context.RequestAborted);
+            if (translation is not null)
+                await translation.CompleteAsync(context.RequestAborted);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
@@ -333,7 +348,7 @@ public sealed class GatewayHandler(
 
     private static string NotApprovedMessage(string requested, TeamPolicy team, ApiSurface surface)
     {
-        var approved = team.Models.Where(m => surface.IsServedBy(m.Account.Kind)).Select(m => m.PublicName).ToList();
+        var approved = team.Models.Where(m => Translator.CanServe(surface, m.Account.Kind)).Select(m => m.PublicName).ToList();
         return approved.Count == 0
             ? $"Model '{requested}' is not approved for team '{team.Slug}', and its profile approves no models for this API. Ask your platform team."
             : $"Model '{requested}' is not approved for team '{team.Slug}'. Approved models: {string.Join(", ", approved)}.";

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentRouter.Web.Gateway;
+using AgentRouter.Web.Providers;
+
+namespace AgentRouter.Web.Translation;
+
+/// <summary>The gateway's one entry into translation: when a route's upstream does not speak the caller's dialect,
+/// decodes the caller's request into the canonical model, encodes it for the upstream's own API, and returns the
+/// <see cref="Translation"/> that carries the answer back; or refuses, in the caller's dialect, what cannot map.</summary>
+public static class Translator
+{
+    /// <summary>The Anthropic API version sent when the caller (speaking another dialect) sent none.</summary>
+    public const string AnthropicVersion = "2023-06-01";
+
+    public static IDialectCodec CodecOf(ApiSurface surface) =>
+        surface == ApiSurface.AnthropicMessages || surface == ApiSurface.AnthropicCountTokens ? AnthropicCodec.Instance
+        : surface == ApiSurface.OpenAIChat ? OpenAIChatCodec.Instance
+        : surface == ApiSurface.OpenAIResponses || surface == ApiSurface.OpenAIResponsesInputTokens ? OpenAIResponsesCodec.Instance
+        : GeminiCodec.Instance;
+
+    private static bool IsCount(ApiSurface surface) => surface == ApiSurface.AnthropicCountTokens || surface == ApiSurface.GeminiCountTokens;
+
+    /// <summary>Whether a model on an account of this kind can be called through <paramref name="caller"/>, directly or translated.</summary>
+    public static bool CanServe(ApiSurface caller, ProviderKind kind) => caller.IsServedBy(kind) || UpstreamOf(caller, kind, stream: false, stopSequences: false) is not null;
+
+    /// <summary>The upstream operation a translated request goes to. OpenAI models take the Responses API (which keeps
+    /// reasoning between turns), or Chat Completions when the request has stop sequences, which Responses lacks; the
+    /// sandbox speaks Chat Completions.</summary>
+    private static ApiSurface? UpstreamOf(ApiSurface caller, ProviderKind kind, bool stream, bool stopSequences) => kind switch
+    {
+        ProviderKind.Anthropic => IsCount(caller) ? ApiSurface.AnthropicCountTokens : ApiSurface.AnthropicMessages,
+        ProviderKind.OpenAI => IsCount(caller) ? ApiSurface.OpenAIResponsesInputTokens : stopSequences ? ApiSurface.OpenAIChat : ApiSurface.OpenAIResponses,
+        ProviderKind.Gemini => IsCount(caller) ? ApiSurface.GeminiCountTokens : stream ? ApiSurface.GeminiStream : ApiSurface.GeminiGenerate,
+        ProviderKind.Sandbox => IsCount(caller) ? null : ApiSurface.OpenAIChat,
+        _ => null,
+    };
+
+    private static string TargetName(ProviderKind kind, string model) => $"the {kind} model '{model}'";
+
+    /// <summary>Translates the request for the route's upstream, or says why it cannot be.</summary>
+    /// <param name="requested">The model as the caller named it: answers name it so.</param>
+    /// <param name="defaultMaxTokens">The output limit for a target that needs one when the caller set none.</param>
+    public static Translation? Prepare(HttpContext context, ApiSurface caller, ModelRoute route, RequestBody body, string requested, long defaultMaxTokens,
+        out GatewayError? refusal)
+    {
+        refusal = null;
+        var kind = route.Account.Kind;
+        var target = TargetName(kind, requested);
+        var client = CodecOf(caller);
+        try
+        {
+            JsonObject parsed;
+            try
+            {
+                parsed = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                    ?? throw new NotTranslatableException("The request body must be a JSON object.");
+            }
+            catch (JsonException ex)
+            {
+                throw new NotTranslatableException($"The request body could not be read for translation: {ex.Message}");
+            }
+            var request = client.DecodeRequest(parsed, target);
+            request.Stream |= caller == ApiSurface.GeminiStream;
+            if (UpstreamOf(caller, kind, request.Stream, request.StopSequences.Count > 0) is not { } upstream)
+                throw new NotTranslatableException($"{client.Name} cannot be translated to {target}.");
+            var upstreamCodec = CodecOf(upstream);
+            if (upstream == ApiSurface.AnthropicMessages)
+                request.MaxOutputTokens ??= defaultMaxTokens;
+            var encoded = IsCount(caller) ? upstreamCodec.EncodeCountRequest(request, route.UpstreamModel) : upstreamCodec.EncodeRequest(request, route.UpstreamModel);
+            var clientSse = caller != ApiSurface.GeminiStream || context.Request.Query["alt"] == "sse";
+            return new Translation(client, caller, upstreamCodec, upstream, request, requested, JsonSerializer.SerializeToUtf8Bytes(encoded, Json.Options),
+                upstream == ApiSurface.GeminiStream ? new QueryString("?alt=sse") : QueryString.Empty, IsCount(caller), clientSse);
+        }
+        catch (NotTranslatableException ex)
+        {
+            refusal = GatewayError.InvalidRequest(ex.Message);
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            // Duplicate names deep in the body, or a value of the wrong shape: the same strict reading as everywhere.
+            refusal = GatewayError.InvalidRequest($"The request could not be read for translation to {target}: {ex.Message}");
+            return null;
+        }
+    }
+}
