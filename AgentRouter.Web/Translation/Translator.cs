@@ -36,6 +36,28 @@ public static class Translator
         _ => null,
     };
 
+    /// <summary>Members the codecs leave null are not sent (providers refuse some explicit nulls); JSON the caller wrote
+    /// (schemas, tool arguments) is left as it was, its nulls included.</summary>
+    private static void WithoutNulls(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj.ToList())
+                {
+                    if (value is null)
+                        obj.Remove(name);
+                    else if (name is not ("input_schema" or "parameters" or "parametersJsonSchema" or "schema" or "responseJsonSchema" or "input" or "args" or "response"))
+                        WithoutNulls(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                    WithoutNulls(item);
+                break;
+        }
+    }
+
     private static string TargetName(ProviderKind kind, string model) => $"the {kind} model '{model}'";
 
     /// <summary>Translates the request for the route's upstream, or says why it cannot be.</summary>
@@ -68,6 +90,7 @@ public static class Translator
             if (upstream == ApiSurface.AnthropicMessages)
                 request.MaxOutputTokens ??= defaultMaxTokens;
             var encoded = IsCount(caller) ? upstreamCodec.EncodeCountRequest(request, route.UpstreamModel) : upstreamCodec.EncodeRequest(request, route.UpstreamModel);
+            WithoutNulls(encoded);
             var clientSse = caller != ApiSurface.GeminiStream || context.Request.Query["alt"] == "sse";
             return new Translation(client, caller, upstreamCodec, upstream, request, requested, JsonSerializer.SerializeToUtf8Bytes(encoded, Json.Options),
                 upstream == ApiSurface.GeminiStream ? new QueryString("?alt=sse") : QueryString.Empty, IsCount(caller), clientSse);
