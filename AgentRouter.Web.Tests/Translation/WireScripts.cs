@@ -9,6 +9,9 @@ namespace AgentRouter.Web.Tests.Translation;
 /// translated streams the gateway sends back.</summary>
 public static class WireScripts
 {
+    /// <summary>JSON as the providers and the gateway write it: quotes escaped as \", non-ASCII as is.</summary>
+    public static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Answers with these SSE frames, flushed one by one.</summary>
     public static Func<HttpContext, Task> Sse(params string[] frames) => async context =>
     {
