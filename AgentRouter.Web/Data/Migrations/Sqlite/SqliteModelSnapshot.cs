@@ -669,10 +669,6 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("UpstreamSurface")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
                     b.Property<bool>("UsageEstimated")
                         .HasColumnType("INTEGER");
 
