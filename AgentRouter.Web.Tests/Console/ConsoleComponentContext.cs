@@ -14,6 +14,9 @@ public abstract class ConsoleComponentContext : BunitContext
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        // The provider dialog renders each kind's own fields.
+        Services.AddOptions();
+        AgentRouter.Web.Providers.ProviderAdapterRegistration.AddProviderAdapters(Services);
     }
 
     /// <summary>Where dialogs and popovers appear (rendered on first use, so tests can still add services before);

@@ -76,17 +76,17 @@ public sealed class DialogTests : ConsoleComponentContext
         var dialog = await ShowAsync<ProviderDialog>();
         Providers.Find("[data-testid=provider-name]").Change("Anthropic prod");
         Providers.Find("[data-testid=save-provider]").Click();
-        Providers.WaitForAssertion(() => Assert.Contains("The provider API key is required", Providers.Markup));
+        Providers.WaitForAssertion(() => Assert.Contains("API key is required", Providers.Markup));
         Assert.False(dialog.Result.IsCompleted);
 
-        var kind = Providers.FindComponent<MudSelect<ProviderKind>>();
-        await kind.InvokeAsync(() => kind.Instance.ValueChanged.InvokeAsync(ProviderKind.Sandbox));
-        Assert.Empty(Providers.FindAll("[data-testid=provider-key]"));
+        var kind = Providers.FindComponent<MudSelect<string>>();
+        await kind.InvokeAsync(() => kind.Instance.ValueChanged.InvokeAsync("sandbox"));
+        Assert.Empty(Providers.FindAll("[data-testid=provider-field-apiKey]"));
         Providers.Find("[data-testid=save-provider]").Click();
         var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5));
 
         var request = Assert.IsType<CreateProviderRequest>(result!.Data);
-        Assert.Equal(("sandbox", ProviderService.SandboxBaseUrl, null), (request.Kind, request.BaseUrl, request.ApiKey));
+        Assert.Equal(("sandbox", AgentRouter.Web.Providers.Sandbox.SandboxAdapter.BaseUrl, null), (request.Kind, request.BaseUrl, request.Credential));
     }
 
     [Fact]

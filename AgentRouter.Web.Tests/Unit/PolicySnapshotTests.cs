@@ -8,8 +8,8 @@ namespace AgentRouter.Web.Tests.Unit;
 
 public sealed class PolicySnapshotTests
 {
-    private static readonly UpstreamAccount Anthropic = new(Guid.NewGuid(), "anthropic-main", ProviderKind.Anthropic, "https://api.anthropic.com/", "sk-ant-secret");
-    private static readonly UpstreamAccount OpenAI = new(Guid.NewGuid(), "openai-main", ProviderKind.OpenAI, "https://api.openai.com/v1", "sk-proj-secret");
+    private static readonly UpstreamAccount Anthropic = new(Guid.NewGuid(), "anthropic-main", new AgentRouter.Web.Providers.Anthropic.AnthropicAdapter(), "https://api.anthropic.com/", "sk-ant-secret");
+    private static readonly UpstreamAccount OpenAI = new(Guid.NewGuid(), "openai-main", new AgentRouter.Web.Providers.OpenAI.OpenAIAdapter(), "https://api.openai.com/v1", "sk-proj-secret");
 
     /// <summary>Claude Sonnet 4.5 list prices per million tokens.</summary>
     private static readonly PriceSheet Sonnet = new(DateTimeOffset.MinValue, new TokenRates(3.00m, 15.00m, 3.75m, 6.00m, 0.30m));

@@ -18,6 +18,9 @@ public sealed class Problems
         return this;
     }
 
+    /// <summary>Whether a problem was already noted for the field.</summary>
+    public bool Has(string field) => _byField.ContainsKey(field);
+
     public void Require(bool condition, string field, string message)
     {
         if (!condition)

@@ -1,5 +1,3 @@
-using AgentRouter.Web.Providers;
-
 namespace AgentRouter.Web.Gateway;
 
 /// <summary>The API family a caller speaks; errors are answered in it.</summary>
@@ -51,22 +49,16 @@ public sealed class ApiSurface
         _ => null,
     };
 
-    /// <summary>Whether an account of this kind speaks this surface's protocol (no translation between dialects).</summary>
-    public bool IsServedBy(ProviderKind kind) => this == OpenAIResponses ? kind == ProviderKind.OpenAI : kind == ProviderKind.Sandbox || kind == Dialect switch
-    {
-        ApiDialect.Anthropic => ProviderKind.Anthropic,
-        ApiDialect.OpenAI => ProviderKind.OpenAI,
-        _ => ProviderKind.Gemini,
-    };
+    /// <summary>Whether the surface streams because of its path (Gemini's streamGenerateContent), whatever the body says.</summary>
+    public bool StreamsByPath => this == GeminiStream;
 
-    /// <summary>The full upstream URL for an account and the pinned model.</summary>
-    public string UpstreamUrl(UpstreamAccount account, string upstreamModel, QueryString query)
-    {
-        if (Dialect == ApiDialect.Gemini)
-            return $"{account.BaseUrl}/v1beta/models/{Uri.EscapeDataString(upstreamModel)}:{UpstreamPath}{query}";
-        // The OpenAI base URL includes /v1, as its SDK takes it.
-        return account.BaseUrl + UpstreamPath + query;
-    }
+    /// <summary>The URL of this operation on an API that speaks the dialect itself, below <paramref name="baseUrl"/>: the
+    /// path after the root for Anthropic and OpenAI (whose root includes /v1, as its SDK takes it), and
+    /// <c>/v1beta/models/{model}:{method}</c> for Gemini.</summary>
+    public string NativeUrl(string baseUrl, string upstreamModel, QueryString query) =>
+        Dialect == ApiDialect.Gemini
+            ? $"{baseUrl}/v1beta/models/{Uri.EscapeDataString(upstreamModel)}:{UpstreamPath}{query}"
+            : baseUrl + UpstreamPath + query;
 
     public override string ToString() => Name;
 }

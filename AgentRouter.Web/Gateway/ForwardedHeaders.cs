@@ -1,9 +1,8 @@
 using AgentRouter.Web.Keys;
-using AgentRouter.Web.Providers;
 
 namespace AgentRouter.Web.Gateway;
 
-/// <summary>What of the caller's request line and headers may travel upstream: an allow-list per provider, so a
+/// <summary>What of the caller's request line and headers may travel upstream: an allow-list per provider (common names here, each adapter's own beside it), so a
 /// credential or account selector the caller slipped in anywhere (another key header, an organisation or project
 /// header, a query parameter in any letter case) never reaches the provider. Values that hold an Agent Router key are
 /// dropped even from allowed names.</summary>
@@ -12,27 +11,15 @@ public static class ForwardedHeaders
     /// <summary>Forwarded to every provider: content negotiation, the client's identity and the tracing context.</summary>
     private static readonly string[] Common = ["accept", "content-type", "user-agent", "traceparent", "tracestate", "x-claude-code-session-id"];
 
-    private static readonly string[] Anthropic = ["anthropic-version", "anthropic-beta"];
-    private static readonly string[] OpenAI = ["openai-beta"];
-    private static readonly string[] Gemini = ["x-goog-api-client"];
-
     /// <summary>The SDKs' own telemetry headers (<c>x-stainless-lang</c>, <c>x-stainless-retry-count</c>, …).</summary>
     private const string StainlessPrefix = "x-stainless-";
 
     /// <summary>Query parameters forwarded (by exact name): Gemini's <c>alt=sse</c> and Claude Code's <c>beta=true</c>.</summary>
     private static readonly string[] Query = ["alt", "beta"];
 
-    /// <summary>Whether a request header may be forwarded to an account of this kind.</summary>
-    public static bool IsAllowed(ProviderKind kind, string name) =>
-        Contains(Common, name) || name.StartsWith(StainlessPrefix, StringComparison.OrdinalIgnoreCase) || kind switch
-        {
-            ProviderKind.Anthropic => Contains(Anthropic, name),
-            ProviderKind.OpenAI => Contains(OpenAI, name),
-            ProviderKind.Gemini => Contains(Gemini, name),
-            // The in-process sandbox answers every dialect.
-            ProviderKind.Sandbox => Contains(Anthropic, name) || Contains(OpenAI, name) || Contains(Gemini, name),
-            _ => false,
-        };
+    /// <summary>Whether a request header may be forwarded to any provider; each adapter adds its own names
+    /// (<see cref="Providers.IProviderAdapter.IsHeaderAllowed"/>).</summary>
+    public static bool IsCommon(string name) => Contains(Common, name) || name.StartsWith(StainlessPrefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The caller's query string reduced to the allowed parameters, by exact name (the raw string is read
     /// pair by pair, since the request's query collection folds letter case), none of whose values holds a key.</summary>
@@ -59,7 +46,8 @@ public static class ForwardedHeaders
         return !dropped ? original : kept is null ? QueryString.Empty : new QueryString(kept.ToString());
     }
 
-    private static bool Contains(string[] names, string name)
+    /// <summary>Whether <paramref name="names"/> holds <paramref name="name"/>, in any letter case.</summary>
+    public static bool Contains(string[] names, string name)
     {
         foreach (var allowed in names)
         {

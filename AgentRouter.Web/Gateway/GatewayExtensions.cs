@@ -1,4 +1,5 @@
 using AgentRouter.Web.Data;
+using AgentRouter.Web.Providers;
 using AgentRouter.Web.Redis;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public static class GatewayExtensions
             builder.Services.AddSingleton<IPolicyNotifier, InProcessPolicyNotifier>();
         builder.Services.AddHostedService<PolicySync>();
         builder.Services.AddSingleton<KeyIdentifier>();
+        builder.Services.AddProviderAdapters();
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<GatewayHandler>();
         builder.Services.AddSingleton<ModelListing>();

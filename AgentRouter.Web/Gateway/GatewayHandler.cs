@@ -57,33 +57,26 @@ public sealed class GatewayHandler(
             return;
         }
 
-        var call = new UsageRecord
+        // Known before the body is read for Gemini (the path names it); the body's model replaces it otherwise.
+        var progress = new Progress(new GatewayCall(requestId, clock.GetUtcNow(), surface, grant,
+            AgentDetector.Detect(context.Request, grant.ServiceAgent), Truncate(context.Request.Headers["x-claude-code-session-id"].ToString(), 100))
         {
-            At = clock.GetUtcNow(),
-            RequestId = requestId,
-            TeamId = grant.Team.TeamId,
-            DeveloperId = grant.DeveloperId,
-            ApiKeyId = grant.KeyId,
-            Agent = AgentDetector.Detect(context.Request, grant.ServiceAgent),
-            SessionId = Truncate(context.Request.Headers["x-claude-code-session-id"].ToString(), 100),
-            Surface = surface.Name,
-            // Known before the body is read for Gemini (the path names it); the body's model replaces it otherwise.
             RequestedModel = Truncate(pathModel, 200),
-        };
+        });
         try
         {
-            await ForwardAsync(context, surface, grant, pathModel, call, started);
+            await ForwardAsync(context, progress, pathModel, started);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
             // The client went away (e.g. while sending its body): nothing to answer, but the attempt is recorded.
-            call.Error = UsageErrors.ClientDisconnected;
+            progress.Outcome = progress.Outcome with { Error = UsageErrors.ClientDisconnected };
             if (!context.Response.HasStarted)
                 context.Response.StatusCode = StatusCodeClientClosedRequest;
         }
         catch
         {
-            call.Error = UsageErrors.GatewayError;
+            progress.Outcome = progress.Outcome with { Error = UsageErrors.GatewayError };
             // The exception handler answers 500 once this returns; record what the caller will see.
             if (!context.Response.HasStarted)
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
@@ -91,19 +84,26 @@ public sealed class GatewayHandler(
         }
         finally
         {
-            call.Error = Hosting.InFlightRequests.EndedByShutdown(context) ? "shutdown" : call.Error;
-            call.Status = context.Response.StatusCode;
-            call.LatencyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await recorder.RecordAsync(call);
+            var outcome = Hosting.InFlightRequests.EndedByShutdown(context) ? progress.Outcome with { Error = UsageErrors.Shutdown } : progress.Outcome;
+            await recorder.RecordAsync(progress.Call.ToRecord(outcome, context.Response.StatusCode, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds));
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, ApiSurface surface, KeyGrant grant, string? pathModel, UsageRecord call, long started)
+    /// <summary>The latest of the immutable call and its outcome, kept for the record whatever step ends the request.</summary>
+    private sealed class Progress(GatewayCall call)
     {
+        public GatewayCall Call { get; set; } = call;
+        public CallOutcome Outcome { get; set; } = CallOutcome.None;
+    }
+
+    private async Task ForwardAsync(HttpContext context, Progress progress, string? pathModel, long started)
+    {
+        var call = progress.Call;
+        var surface = call.Surface;
         var (body, tooLarge) = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
-            await Refuse(context, surface, call, tooLarge!, UsageErrors.RequestTooLarge);
+            await Refuse(context, progress, tooLarge!, UsageErrors.RequestTooLarge);
             return;
         }
         using var _ = body;
@@ -111,45 +111,44 @@ public sealed class GatewayHandler(
         // One strict reading: what the gateway decides on is what the provider will read.
         if (body.Inspect(surface.Schema) is { } invalid)
         {
-            await Refuse(context, surface, call, invalid, UsageErrors.InvalidRequest);
+            await Refuse(context, progress, invalid, UsageErrors.InvalidRequest);
             return;
         }
         var requested = surface.HasModelInBody ? body.Model : pathModel;
-        call.RequestedModel = Truncate(requested, 200);
+        progress.Call = call = call with { RequestedModel = Truncate(requested, 200) };
         if (string.IsNullOrWhiteSpace(requested))
         {
-            await Refuse(context, surface, call, GatewayError.InvalidRequest("The request must name a model (the \"model\" field)."), UsageErrors.InvalidRequest);
+            await Refuse(context, progress, GatewayError.InvalidRequest("The request must name a model (the \"model\" field)."), UsageErrors.InvalidRequest);
             return;
         }
         if (!surface.HasModelInBody && body.Model is { } bodyModel && bodyModel != requested && bodyModel != "models/" + requested)
         {
-            await Refuse(context, surface, call, GatewayError.InvalidRequest(
+            await Refuse(context, progress, GatewayError.InvalidRequest(
                 $"The body names model '{bodyModel}' but the path names '{requested}'. Name the model in the path only."), UsageErrors.InvalidRequest);
             return;
         }
 
         // Steps 2 and 3: authorize against the team's profile and resolve the pinned route.
+        var grant = call.Grant;
         var route = grant.Team.Resolve(requested);
         if (route is null)
         {
-            await Refuse(context, surface, call, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), UsageErrors.ModelNotApproved);
+            await Refuse(context, progress, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), UsageErrors.ModelNotApproved);
             return;
         }
-        // A model served by another provider's API: the request is translated, or refused naming what cannot map.
+        // A model served through another provider's API: the request is translated, or refused naming what cannot map.
         GatewayError? untranslatable = null;
-        var translation = surface.IsServedBy(route.Account.Kind) ? null
+        var translation = route.Account.Adapter.Serves(surface) ? null
             : Translator.Prepare(context, surface, route, body, requested, route.Limits?.MaxOutputTokens ?? budgetOptions.Value.DefaultMaxTokens, out untranslatable);
+        progress.Call = call = call with { Route = route, UpstreamSurface = translation?.Upstream.Name };
         if (untranslatable is not null)
         {
-            await Refuse(context, surface, call, untranslatable, UsageErrors.NotTranslatable);
+            await Refuse(context, progress, untranslatable, UsageErrors.NotTranslatable);
             return;
         }
-        call.UpstreamSurface = translation?.Upstream.Name;
-        call.UpstreamModel = route.UpstreamModel;
-        call.ProviderAccountId = route.Account.Id;
         if (body.OutputLimit > route.Limits?.MaxOutputTokens)
         {
-            await Refuse(context, surface, call, GatewayError.InvalidRequest(
+            await Refuse(context, progress, GatewayError.InvalidRequest(
                 $"\"{body.OutputLimitField}\" is {body.OutputLimit}, more than the {route.Limits.MaxOutputTokens} output tokens '{requested}' can produce."), UsageErrors.InvalidRequest);
             return;
         }
@@ -158,31 +157,31 @@ public sealed class GatewayHandler(
         var passthroughToken = KeyIdentifier.PassthroughToken(context.Request);
         if (BillingRefusal(grant.Team, route, passthroughToken) is { } billingRefusal)
         {
-            await Refuse(context, surface, call, billingRefusal, UsageErrors.BillingMode);
+            await Refuse(context, progress, billingRefusal, UsageErrors.BillingMode);
             return;
         }
         var passthrough = passthroughToken is not null;
-        call.Billing = passthrough ? UsageBilling.Passthrough : UsageBilling.Central;
+        progress.Call = call = call with { Billing = passthrough ? UsageBilling.Passthrough : UsageBilling.Central };
 
         // Step 4: admit against the team's budgets, reserving an estimate until the answer's real usage is known.
         var estimate = Estimate(body, route);
         var budgetSpan = RouterTelemetry.StartBudgetAdmission();
         var admission = surface.IsBilled && (!passthrough || grant.Team.PassthroughCountsAgainstBudget)
-            ? await budgets.AdmitAsync(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.At(clock.GetUtcNow())?.Cost(estimate).Usd ?? 0m)
+            ? await budgets.AdmitAsync(grant.Team, grant.DeveloperId ?? grant.KeyId, estimate.Total, route.Price?.At(call.At)?.Cost(estimate).Usd ?? 0m)
             : Admission.Unlimited;
         RouterTelemetry.EndBudgetAdmission(budgetSpan, admission);
         if (admission.Unavailable is { } unavailable)
         {
-            await Refuse(context, surface, call, GatewayError.Unavailable(unavailable), UsageErrors.BudgetUnavailable);
+            await Refuse(context, progress, GatewayError.Unavailable(unavailable), UsageErrors.BudgetUnavailable);
             return;
         }
         if (admission.Refusal is { } refusal)
         {
             context.Response.Headers.RetryAfter = refusal.Window.SecondsUntilReset(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
-            await Refuse(context, surface, call, GatewayError.BudgetExceeded(refusal.Message(budgets.Zone)), UsageErrors.BudgetExceeded);
+            await Refuse(context, progress, GatewayError.BudgetExceeded(refusal.Message(budgets.Zone)), UsageErrors.BudgetExceeded);
             return;
         }
-        call.OverBudget = admission.OverBudget;
+        progress.Call = call = call with { OverBudget = admission.OverBudget };
         if (admission.RemainingTokens is { } remainingTokens)
             context.Response.Headers[RemainingTokensHeader] = remainingTokens.ToString(CultureInfo.InvariantCulture);
         if (admission.RemainingUsd is { } remainingUsd)
@@ -192,53 +191,58 @@ public sealed class GatewayHandler(
         if (limits.Refusal is { } limited)
         {
             await budgets.SettleAsync(admission, 0, 0);
-            await Refuse(context, surface, call, limited, UsageErrors.RateLimited);
+            await Refuse(context, progress, limited, UsageErrors.RateLimited);
             return;
         }
 
-        TokenUsage usage = default;
+        var outcome = CallOutcome.None;
         try
         {
-            usage = await ForwardAndObserveAsync(context, surface, route, body, call, started, passthroughToken, estimate, translation);
-            await CostReport.Of(context).CompleteAsync(call.CostUsd, admission, surface.IsBilled ? usage.Total : 0, context.RequestAborted.IsCancellationRequested, context.RequestAborted);
+            outcome = progress.Outcome = await ForwardAndObserveAsync(context, call, route, body, started, passthroughToken, estimate, translation);
+            await CostReport.Of(context).CompleteAsync(outcome.Charge.Usd, admission, outcome.Usage.Total, context.RequestAborted.IsCancellationRequested, context.RequestAborted);
         }
         finally
         {
-            await budgets.SettleAsync(admission, surface.IsBilled ? usage.Total : 0, call.CostUsd);
-            await rateLimits.SettleAsync(limits, surface.IsBilled ? usage : default);
+            await budgets.SettleAsync(admission, outcome.Usage.Total, outcome.Charge.Usd);
+            await rateLimits.SettleAsync(limits, outcome.Usage);
         }
     }
 
-    private async Task<TokenUsage> ForwardAndObserveAsync(HttpContext context, ApiSurface surface, ModelRoute route, RequestBody body, UsageRecord call, long started,
+    private async Task<CallOutcome> ForwardAndObserveAsync(HttpContext context, GatewayCall call, ModelRoute route, RequestBody body, long started,
         string? passthroughToken, TokenUsage estimate, Translation.Translation? translation)
     {
         // Step 5: forward. OpenAI only reports usage on streams when asked: the gateway always asks, and hides the
         // answer from a client that did not.
+        var surface = call.Surface;
         var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream && translation is null;
         var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
-        if (translation is null)
+        var upstreamCall = translation?.UpstreamCall(route, context.Request.Headers, passthroughToken)
+            ?? new UpstreamCall(surface, route.Account, route.UpstreamModel, body, ForwardedHeaders.FilterQuery(context.Request.QueryString),
+                context.Request.Headers, askForStreamUsage, passthroughToken);
+        var plan = await route.Account.Adapter.PlanAsync(upstreamCall, context.RequestAborted);
+        if (translation is not null)
+            plan = translation.Adjust(plan);
+        if (plan.Refusal is { } refused)
         {
-            body.Rewrite(UpstreamModelInBody(surface, body, route), askForStreamUsage);
-            context.Request.Body = body.AsStream();
-            context.Request.ContentLength = body.Length;
+            await refused.WriteAsync(context, surface.Dialect);
+            return CallOutcome.Failed(plan.RefusalCode ?? UsageErrors.UpstreamUnreachable);
         }
-        else
-            translation.ApplyRequest(context);
+        var sent = upstreamCall.Body;
+        context.Request.Body = sent.AsStream();
+        context.Request.ContentLength = sent.Length;
         context.Request.Headers.TransferEncoding = default;
 
-        // The tap reads the upstream's own usage, in the upstream's dialect; a translation sits between it and the client.
-        var upstream = translation?.Upstream ?? surface;
+        // The tap reads the upstream's own usage in the upstream's dialect; a translation sits between it and the caller.
         var clientBody = context.Response.Body;
-        var reported = CostReport.Of(context).Wrap(clientBody, body.Stream || surface == ApiSurface.GeminiStream);
-        var tap = new UsageTap(translation?.WrapResponse(reported, context) ?? reported, context.Response, upstream.Dialect, withholdUsageChunk);
+        var reported = CostReport.Of(context).Wrap(clientBody, body.Stream || surface.StreamsByPath);
+        var tap = new UsageTap(translation?.WrapResponse(reported, context) ?? reported, context.Response, upstreamCall.Surface.Dialect, withholdUsageChunk);
         context.Response.Body = tap;
         ForwarderError error;
-        var upstreamUrl = upstream.UpstreamUrl(route.Account, route.UpstreamModel, translation?.Query ?? ForwardedHeaders.FilterQuery(context.Request.QueryString));
-        var transformer = new UpstreamTransformer(upstreamUrl, route.Account, call.RequestId, passthroughToken);
+        var transformer = new UpstreamTransformer(plan, route.Account, call.RequestId, sent.Memory);
         try
         {
-            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, upstreamUrl);
-            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, translation?.WrapTransformer(transformer) ?? transformer);
+            using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, plan.Url);
+            error = await forwarder.SendAsync(context, route.Account.BaseUrl, clients.For(route.Account), _forwarding, transformer);
             RouterTelemetry.EndUpstream(upstreamSpan, error, context.Response.StatusCode);
         }
         finally
@@ -249,6 +253,8 @@ public sealed class GatewayHandler(
         // Step 6: what the provider reported, even for an answer cut short.
         try
         {
+            if (plan.Decoder is { } decoder && transformer.UpstreamStatus != 0)
+                await decoder.CompleteAsync(context.RequestAborted);
             await tap.CompleteAsync(context.RequestAborted);
             if (translation is not null)
                 await translation.CompleteAsync(context.RequestAborted);
@@ -257,57 +263,43 @@ public sealed class GatewayHandler(
         {
             error = ForwarderError.ResponseBodyClient;
         }
-        var usage = tap.Usage;
-        call.Streamed = tap.IsEventStream || surface == ApiSurface.GeminiStream;
-        if (tap.FirstByteTimestamp != 0)
-            call.TimeToFirstByteMs = (int)Stopwatch.GetElapsedTime(started, tap.FirstByteTimestamp).TotalMilliseconds;
-        if (error != ForwarderError.None)
-            call.Error = Describe(error);
+        var outcome = new CallOutcome
+        {
+            Streamed = tap.IsEventStream || surface.StreamsByPath,
+            TimeToFirstByteMs = tap.FirstByteTimestamp == 0 ? null : (int)Stopwatch.GetElapsedTime(started, tap.FirstByteTimestamp).TotalMilliseconds,
+            Error = error == ForwarderError.None ? null : Describe(error),
+        };
         if (surface.IsBilled)
         {
             // A successful answer is paid for: when its usage cannot be read exactly (cut short, an error event, no
             // usage, unreadable, or impossible numbers), the gateway's estimate is recorded, flagged, and charged.
+            var usage = tap.Usage;
             if (transformer.UpstreamStatus is >= 200 and < 300)
             {
                 var plausible = IsPlausible(usage, route, estimate);
-                var problem = call.Error ?? tap.Problem ?? (plausible ? null : UsageErrors.UsageImplausible);
+                var problem = outcome.Error ?? tap.Problem ?? (plausible ? null : UsageErrors.UsageImplausible);
                 if (problem is not null)
                 {
-                    call.Error = problem;
-                    call.UsageEstimated = true;
+                    outcome = outcome with { Error = problem, UsageEstimated = true };
                     usage = Estimated(plausible ? usage : default, estimate);
                 }
             }
-            call.InputTokens = usage.Input;
-            call.OutputTokens = usage.Output;
-            call.CacheWriteTokens = usage.CacheWrite;
-            call.CacheReadTokens = usage.CacheRead;
-            call.ReasoningTokens = usage.Reasoning;
-            // Passthrough usage keeps its notional cost; invoices bill it at zero.
-            UsageCost.Record(call, usage, route.Price?.At(call.At));
+            outcome = outcome with { Usage = usage, Charge = route.Price?.At(call.At)?.Cost(usage) ?? default };
         }
         if (error != ForwarderError.None)
             await UpstreamFailure(error).WriteAsync(context, surface.Dialect);
-        return usage;
+        return outcome;
     }
 
-    /// <summary>The model id to write into the body: the pinned one, where the body names the model (for Gemini, whose
-    /// path names it, only when the body repeats it, in the same form).</summary>
-    private static string? UpstreamModelInBody(ApiSurface surface, RequestBody body, ModelRoute route) =>
-        surface.HasModelInBody ? route.UpstreamModel
-        : body.Model is null ? null
-        : body.Model.StartsWith("models/", StringComparison.Ordinal) ? "models/" + route.UpstreamModel
-        : route.UpstreamModel;
-
     /// <summary>Whether the team's billing mode allows how this request wants to be paid for. A subscription
-    /// token is only ever sent to an Anthropic account.</summary>
+    /// token is only ever sent to a kind that accepts one (Anthropic's own API).</summary>
     private static GatewayError? BillingRefusal(TeamPolicy team, ModelRoute route, string? passthroughToken) =>
         (passthroughToken, team.Billing) switch
         {
             (not null, BillingMode.Central) => GatewayError.Forbidden(
                 $"Team '{team.Slug}' is billed centrally: send your Agent Router key as the API key and no Claude subscription token."),
-            (not null, _) when route.Account.Kind != ProviderKind.Anthropic => GatewayError.Forbidden(
-                $"A Claude subscription token is only sent to Anthropic; '{route.PublicName}' is served by a {route.Account.Kind} account."),
+            (not null, _) when !route.Account.Adapter.AcceptsSubscriptionToken => GatewayError.Forbidden(
+                $"A Claude subscription token is only sent to Anthropic; '{route.PublicName}' is served by a {route.Account.Adapter.DisplayName} account."),
             (null, BillingMode.PassthroughRequired) => GatewayError.Forbidden(
                 $"Team '{team.Slug}' uses developers' own Claude subscriptions: sign in to Claude (ANTHROPIC_AUTH_TOKEN) and send your Agent Router key in the x-agent-router-key header (ANTHROPIC_CUSTOM_HEADERS=\"x-agent-router-key: ar_…\")."),
             _ => null,
@@ -340,15 +332,15 @@ public sealed class GatewayHandler(
         return reported;
     }
 
-    private static Task Refuse(HttpContext context, ApiSurface surface, UsageRecord call, GatewayError error, string code)
+    private static Task Refuse(HttpContext context, Progress progress, GatewayError error, string code)
     {
-        call.Error = code;
-        return error.WriteAsync(context, surface.Dialect);
+        progress.Outcome = CallOutcome.Failed(code);
+        return error.WriteAsync(context, progress.Call.Surface.Dialect);
     }
 
     private static string NotApprovedMessage(string requested, TeamPolicy team, ApiSurface surface)
     {
-        var approved = team.Models.Where(m => Translator.CanServe(surface, m.Account.Kind)).Select(m => m.PublicName).ToList();
+        var approved = team.Models.Where(m => Translator.CanServe(surface, m.Account.Adapter)).Select(m => m.PublicName).ToList();
         return approved.Count == 0
             ? $"Model '{requested}' is not approved for team '{team.Slug}', and its profile approves no models for this API. Ask your platform team."
             : $"Model '{requested}' is not approved for team '{team.Slug}'. Approved models: {string.Join(", ", approved)}.";

@@ -14,7 +14,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace AgentRouter.Web.Gateway;
 
 /// <summary>Holds the current <see cref="PolicySnapshot"/> and rebuilds it from the store on change.</summary>
-public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, IBudgetLedger budgets, ILogger<PolicyCache> logger)
+public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretProtector secrets, ProviderAdapters adapters, IBudgetLedger budgets, ILogger<PolicyCache> logger)
 {
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private PolicySnapshot _current = PolicySnapshot.Empty;
@@ -64,7 +64,7 @@ public sealed class PolicyCache(IDbContextFactory<AppDbContext> factory, SecretP
         var limits = catalog.ToDictionary(c => c.Key, c => new ModelLimits(c.Value.ContextWindow, c.Value.MaxOutputTokens));
         var accounts = (await db.ProviderAccounts.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             a => a.Id,
-            a => new UpstreamAccount(a.Id, a.Name, a.Kind, a.BaseUrl, a.CredentialCipher is null ? null : secrets.Unprotect(a.CredentialCipher)));
+            a => adapters.Upstream(a, secrets));
         var mcpServers = (await db.McpServers.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(
             s => s.Id,
             s => new McpUpstream(s.Id, s.Name, s.Url, s.AuthKind, s.AuthHeader, s.SecretCipher is null ? null : secrets.Unprotect(s.SecretCipher)));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Frozen;
 using AgentRouter.Web.Budgets;
 using AgentRouter.Web.Mcp;
@@ -76,17 +77,38 @@ public sealed record ModelRoute(string PublicName, string UpstreamModel, Upstrea
 /// <summary>What the catalog says the model can take and produce, when it says.</summary>
 public sealed record ModelLimits(int? ContextWindow, int? MaxOutputTokens);
 
-/// <summary>A provider account as the gateway uses it. Holds the decrypted credential, so it never prints it.</summary>
-public sealed class UpstreamAccount(Guid id, string name, ProviderKind kind, string baseUrl, string? credential)
+/// <summary>A provider account as the gateway uses it: immutable, rebuilt when the account changes. Holds the decrypted
+/// credential, so it never prints it.</summary>
+public sealed class UpstreamAccount
 {
-    public Guid Id { get; } = id;
-    public string Name { get; } = name;
-    public ProviderKind Kind { get; } = kind;
+    public UpstreamAccount(Guid id, string name, IProviderAdapter adapter, string baseUrl, string? credential, string? settings = null)
+    {
+        Id = id;
+        Name = name;
+        Adapter = adapter;
+        BaseUrl = baseUrl.TrimEnd('/');
+        Credential = credential;
+        Settings = string.IsNullOrEmpty(settings) ? null : JsonDocument.Parse(settings).RootElement.Clone();
+        State = adapter.Bind(this);
+    }
+
+    public Guid Id { get; }
+    public string Name { get; }
+
+    /// <summary>Everything kind-specific about the account: how to reach, authenticate and decode it.</summary>
+    public IProviderAdapter Adapter { get; }
 
     /// <summary>The API root without a trailing slash.</summary>
-    public string BaseUrl { get; } = baseUrl.TrimEnd('/');
+    public string BaseUrl { get; }
 
-    internal string? Credential { get; } = credential;
+    /// <summary>The decrypted secret: an API key, or the kind's own JSON (a service-account key, AWS keys).</summary>
+    internal string? Credential { get; }
 
-    public override string ToString() => $"{Name} ({Kind})";
+    /// <summary>The kind's non-secret settings (a JSON object), when it has any.</summary>
+    public JsonElement? Settings { get; }
+
+    /// <summary>What the adapter built for this account when the snapshot loaded (<see cref="IProviderAdapter.Bind"/>).</summary>
+    public object? State { get; }
+
+    public override string ToString() => $"{Name} ({Adapter.Name})";
 }

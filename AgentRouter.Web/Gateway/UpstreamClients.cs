@@ -1,16 +1,14 @@
 using System.Net;
 using AgentRouter.Web.Providers;
-using AgentRouter.Web.Providers.Sandbox;
 using Microsoft.Extensions.Options;
 
 namespace AgentRouter.Web.Gateway;
 
-/// <summary>The HTTP clients the gateway forwards with: one pooled client for every real provider, and the
-/// in-process sandbox provider.</summary>
+/// <summary>The HTTP clients the gateway forwards with: one pooled client for every real provider, or the adapter's own
+/// in-process handler (the sandbox).</summary>
 public sealed class UpstreamClients : IDisposable
 {
     private readonly HttpMessageInvoker _network;
-    private readonly HttpMessageInvoker _sandbox;
 
     public UpstreamClients(IOptions<GatewayOptions> options)
     {
@@ -28,14 +26,9 @@ public sealed class UpstreamClients : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             ActivityHeadersPropagator = null,
         });
-        _sandbox = new HttpMessageInvoker(new SandboxHandler(options.Value.SandboxEventDelay));
     }
 
-    public HttpMessageInvoker For(UpstreamAccount account) => account.Kind == ProviderKind.Sandbox ? _sandbox : _network;
+    public HttpMessageInvoker For(UpstreamAccount account) => account.Adapter.Invoker ?? _network;
 
-    public void Dispose()
-    {
-        _network.Dispose();
-        _sandbox.Dispose();
-    }
+    public void Dispose() => _network.Dispose();
 }

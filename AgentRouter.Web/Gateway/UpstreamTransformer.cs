@@ -3,12 +3,11 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace AgentRouter.Web.Gateway;
 
-/// <summary>Pipeline step 5: shapes the forwarded request. Forwards only the headers <see cref="ForwardedHeaders"/>
-/// allows for the account's provider (so every credential the client sent stays behind) and injects the provider
-/// account's own, the provider's way; points the request at the pinned model's upstream URL.</summary>
-/// <param name="passthroughToken">The developer's own Anthropic token (passthrough billing): forwarded as it came, and no
-/// organisation credential is added.</param>
-public sealed class UpstreamTransformer(string upstreamUrl, UpstreamAccount account, string requestId, string? passthroughToken = null) : HttpTransformer
+/// <summary>Pipeline step 5: shapes the forwarded request. Forwards only the headers the account's adapter allows (so
+/// every credential the client sent stays behind), adds the adapter's own (the account's credential, or the developer's
+/// subscription token for passthrough billing), points the request at the planned URL and lets the adapter sign it;
+/// hands the answer to the adapter's decoder when it has one.</summary>
+public sealed class UpstreamTransformer(UpstreamPlan plan, UpstreamAccount account, string requestId, ReadOnlyMemory<byte> body) : HttpTransformer
 {
     public const string RequestIdHeader = "x-agentrouter-request-id";
 
@@ -21,21 +20,18 @@ public sealed class UpstreamTransformer(string upstreamUrl, UpstreamAccount acco
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        proxyRequest.RequestUri = new Uri(upstreamUrl);
+        proxyRequest.RequestUri = new Uri(plan.Url);
 
         var headers = proxyRequest.Headers;
-        RemoveDisallowed(headers, account.Kind);
+        RemoveDisallowed(headers, account.Adapter);
         if (proxyRequest.Content is { } content)
             RemoveDisallowedContentHeaders(content.Headers);
 
         // Usage is read from the answer as it passes, which needs it uncompressed.
         headers.TryAddWithoutValidation("accept-encoding", "identity");
-
-        if (passthroughToken is not null)
-            // Never x-api-key beside it: Anthropic would prefer the key over the subscription token.
-            headers.TryAddWithoutValidation("authorization", "Bearer " + passthroughToken);
-        else
-            InjectCredential(headers);
+        foreach (var (name, value) in plan.Headers)
+            headers.TryAddWithoutValidation(name, value);
+        plan.Sign?.Invoke(proxyRequest, body);
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -46,37 +42,22 @@ public sealed class UpstreamTransformer(string upstreamUrl, UpstreamAccount acco
         foreach (var name in AccountHeaders)
             headers.Remove(name);
         headers[RequestIdHeader] = requestId;
+        // The forwarder copies the body into whatever the response body is once this returns.
+        if (proxyResponse is not null && plan.Decoder is { } decoder)
+            httpContext.Response.Body = decoder.Start(proxyResponse, httpContext.Response, httpContext.Response.Body);
         return proceed;
-    }
-
-    private void InjectCredential(System.Net.Http.Headers.HttpRequestHeaders headers)
-    {
-        if (account.Credential is not { Length: > 0 } credential)
-            return;
-        switch (account.Kind)
-        {
-            case ProviderKind.Anthropic:
-                headers.TryAddWithoutValidation("x-api-key", credential);
-                break;
-            case ProviderKind.OpenAI:
-                headers.TryAddWithoutValidation("authorization", "Bearer " + credential);
-                break;
-            case ProviderKind.Gemini:
-                headers.TryAddWithoutValidation("x-goog-api-key", credential);
-                break;
-        }
     }
 
     /// <summary>Drops every header the allow-list does not name, and any allowed one whose value holds an Agent Router
     /// key. Looks through the non-validated view, which neither parses nor copies values (bench/Micro: a LINQ scan
     /// over the validated view allocated each header's values on every request), and only builds a list when there is
     /// something to remove.</summary>
-    private static void RemoveDisallowed(System.Net.Http.Headers.HttpRequestHeaders headers, ProviderKind kind)
+    private static void RemoveDisallowed(System.Net.Http.Headers.HttpRequestHeaders headers, IProviderAdapter adapter)
     {
         List<string>? found = null;
         foreach (var header in headers.NonValidated)
         {
-            if (!ForwardedHeaders.IsAllowed(kind, header.Key) || HoldsKey(header.Value))
+            if (!adapter.IsHeaderAllowed(header.Key) || HoldsKey(header.Value))
                 (found ??= []).Add(header.Key);
         }
         if (found is null)

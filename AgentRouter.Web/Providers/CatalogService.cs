@@ -176,9 +176,9 @@ internal sealed class SandboxSeeder(TimeProvider clock) : IStoreSeeder
         if (await db.ProviderAccounts.AnyAsync(cancellationToken))
             return;
         var actor = new Actor("system", clock.GetUtcNow());
-        var account = new ProviderAccount { Name = AccountName, Kind = ProviderKind.Sandbox, BaseUrl = ProviderService.SandboxBaseUrl, CreatedAt = actor.At };
+        var account = new ProviderAccount { Name = AccountName, Kind = ProviderKind.Sandbox, BaseUrl = Sandbox.SandboxAdapter.BaseUrl, CreatedAt = actor.At };
         db.ProviderAccounts.Add(account);
-        db.Audit(actor, "provider.created", "ProviderAccount", account.Id, null, ProviderService.View(account));
+        db.Audit(actor, "provider.created", "ProviderAccount", account.Id, null, ProviderService.View(account, "sandbox"));
         var priced = await db.Catalog.Where(c => Models.Contains(c.Model)).Select(c => c.Model).ToListAsync(cancellationToken);
         foreach (var model in Models.Except(priced))
         {

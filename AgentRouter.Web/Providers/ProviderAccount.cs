@@ -13,6 +13,9 @@ public sealed class ProviderAccount
     /// <summary>The provider's API root as its own SDK takes it, e.g. <c>https://api.openai.com/v1</c>.</summary>
     public required string BaseUrl { get; set; }
 
+    /// <summary>The kind's non-secret settings as a JSON object (e.g. a Vertex AI project and location); null when it has none.</summary>
+    public string? Settings { get; set; }
+
     /// <summary>The credential, encrypted with ASP.NET Data Protection; never leaves the server in clear.</summary>
     public string? CredentialCipher { get; set; }
 
@@ -23,7 +26,7 @@ public sealed class ProviderAccount
     public DateTimeOffset? CredentialRotatedAt { get; set; }
 }
 
-/// <summary>The wire protocol (and credential style) of a provider account.</summary>
+/// <summary>The kind of a provider account; everything kind-specific lives in its adapter (<see cref="IProviderAdapter"/>).</summary>
 public enum ProviderKind
 {
     Anthropic,
@@ -42,5 +45,6 @@ internal sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<Pr
         account.Property(a => a.Kind).HasConversion<string>().HasMaxLength(16);
         account.Property(a => a.BaseUrl).HasMaxLength(2000);
         account.Property(a => a.CredentialHint).HasMaxLength(8);
+        account.Property(a => a.Settings).HasMaxLength(4000);
     }
 }

@@ -35,7 +35,7 @@ public sealed class GatewayTelemetry : IDisposable
         var team = snapshot.Teams.TryGetValue(record.TeamId, out var t) ? t.Slug : record.TeamId.ToString();
         var account = record.ProviderAccountId is { } accountId ? Account(snapshot, accountId) : null;
         var operation = RouterTelemetry.OperationName(record.Surface);
-        var provider = account is null ? null : RouterTelemetry.ProviderName(account.Kind);
+        var provider = account is null ? null : account.Adapter.TelemetryName;
         var failed = record.Error is not null || record.Status >= 400;
         var errorType = record.Error ?? (record.Status >= 400 ? record.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
 

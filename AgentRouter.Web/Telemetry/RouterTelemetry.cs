@@ -86,7 +86,7 @@ public static class RouterTelemetry
         var span = Source.StartActivity(UpstreamSpan, ActivityKind.Client);
         if (span is { IsAllDataRequested: true })
         {
-            span.SetTag("gen_ai.provider.name", ProviderName(account.Kind));
+            span.SetTag("gen_ai.provider.name", account.Adapter.TelemetryName);
             span.SetTag("agentrouter.provider.account", account.Name);
             if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
             {
@@ -120,15 +120,6 @@ public static class RouterTelemetry
         _ => "count_tokens",
     };
 
-    /// <summary>The GenAI <c>gen_ai.provider.name</c> of an account kind.</summary>
-    public static string ProviderName(ProviderKind kind) => kind switch
-    {
-        ProviderKind.Anthropic => "anthropic",
-        ProviderKind.OpenAI => "openai",
-        ProviderKind.Gemini => "gcp.gemini",
-        ProviderKind.Sandbox => "agentrouter.sandbox",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
 }
 
 /// <summary>An observable gauge whose values come from whoever registered a source (each host's writers and

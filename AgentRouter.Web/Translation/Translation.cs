@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using AgentRouter.Web.Gateway;
-using Yarp.ReverseProxy.Forwarder;
+using AgentRouter.Web.Providers;
 
 namespace AgentRouter.Web.Translation;
 
@@ -16,11 +16,13 @@ public sealed class Translation
     private TranslatingStream? _stream;
 
     internal Translation(IDialectCodec client, ApiSurface caller, IDialectCodec upstreamCodec, ApiSurface upstream, ChatRequest request, string model,
-        byte[] body, QueryString query, bool isCount, bool clientSse)
+        byte[] body, QueryString query, bool isCount, bool clientSse, bool callerSentAnthropicVersion)
     {
-        (_client, _caller, _upstream, Upstream, Request, Model, _body, Query, IsCount, ClientSse) =
-            (client, caller, upstreamCodec, upstream, request, model, body, query, isCount, clientSse);
+        (_client, _caller, _upstream, Upstream, Request, Model, _body, Query, IsCount, ClientSse, _callerSentAnthropicVersion) =
+            (client, caller, upstreamCodec, upstream, request, model, body, query, isCount, clientSse, callerSentAnthropicVersion);
     }
+
+    private readonly bool _callerSentAnthropicVersion;
 
     /// <summary>The upstream operation the request goes to.</summary>
     public ApiSurface Upstream { get; }
@@ -40,19 +42,32 @@ public sealed class Translation
 
     public ReadOnlyMemory<byte> Body => _body;
 
-    /// <summary>Puts the translated body in place of the caller's.</summary>
-    public void ApplyRequest(HttpContext context)
+    /// <summary>The call the upstream's adapter plans: the translated body (read strictly, like a caller's) for the
+    /// upstream's own operation.</summary>
+    public UpstreamCall UpstreamCall(ModelRoute route, IHeaderDictionary callerHeaders, string? passthroughToken)
     {
-        context.Request.Body = new MemoryStream(_body, writable: false);
-        context.Request.ContentLength = _body.Length;
-        context.Request.ContentType = "application/json";
+        var body = RequestBody.FromBytes(_body);
+        if (body.Inspect(Upstream.Schema) is { } invalid)
+            throw new InvalidOperationException($"A translated request did not read back: {invalid.Message}");
+        return new UpstreamCall(Upstream, route.Account, route.UpstreamModel, body, Query, callerHeaders, requestStreamUsage: false, passthroughToken);
+    }
+
+    /// <summary>Adds what the upstream's API needs that a caller speaking another dialect did not send: Anthropic's
+    /// version header, and the beta that structured outputs need.</summary>
+    public UpstreamPlan Adjust(UpstreamPlan plan)
+    {
+        if (Upstream.Dialect != ApiDialect.Anthropic || plan.Refusal is not null)
+            return plan;
+        var headers = plan.Headers.ToList();
+        if (!_callerSentAnthropicVersion)
+            headers.Add(new("anthropic-version", Translator.AnthropicVersion));
+        if (Request.Format is not null)
+            headers.Add(new("anthropic-beta", AnthropicCodec.StructuredOutputsBeta));
+        return new UpstreamPlan { Url = plan.Url, Headers = headers, Sign = plan.Sign, Decoder = plan.Decoder };
     }
 
     /// <summary>Wraps the stream the caller's answer is written to.</summary>
     public Stream WrapResponse(Stream clientBody, HttpContext context) => _stream = new TranslatingStream(clientBody, context, this);
-
-    /// <summary>Adds what the upstream's API needs that the caller, speaking another dialect, did not send.</summary>
-    public HttpTransformer WrapTransformer(HttpTransformer inner) => new Transformer(inner, this);
 
     /// <summary>Called once the forwarder is done: writes what the answer still owes the caller.</summary>
     public Task CompleteAsync(CancellationToken cancellationToken) => _stream?.CompleteAsync(cancellationToken) ?? Task.CompletedTask;
@@ -113,26 +128,5 @@ public sealed class Translation
             yield return new BlockStopEvent(i);
         }
         yield return new FinishEvent(response.StopReason, response.StopSequence, response.Usage);
-    }
-
-    private sealed class Transformer(HttpTransformer inner, Translation translation) : HttpTransformer
-    {
-        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
-        {
-            await inner.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            if (translation.Upstream == ApiSurface.AnthropicMessages || translation.Upstream == ApiSurface.AnthropicCountTokens)
-            {
-                if (!proxyRequest.Headers.Contains("anthropic-version"))
-                    proxyRequest.Headers.TryAddWithoutValidation("anthropic-version", Translator.AnthropicVersion);
-                if (translation.Request.Format is not null)
-                    proxyRequest.Headers.TryAddWithoutValidation("anthropic-beta", AnthropicCodec.StructuredOutputsBeta);
-            }
-        }
-
-        public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken) =>
-            inner.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-
-        public override ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken) =>
-            inner.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
     }
 }

@@ -21,20 +21,22 @@ public static class Translator
 
     private static bool IsCount(ApiSurface surface) => surface == ApiSurface.AnthropicCountTokens || surface == ApiSurface.GeminiCountTokens;
 
-    /// <summary>Whether a model on an account of this kind can be called through <paramref name="caller"/>, directly or translated.</summary>
-    public static bool CanServe(ApiSurface caller, ProviderKind kind) => caller.IsServedBy(kind) || UpstreamOf(caller, kind, stream: false, stopSequences: false) is not null;
+    /// <summary>Whether a model on an account of this adapter can be called through <paramref name="caller"/>, directly or translated.</summary>
+    public static bool CanServe(ApiSurface caller, IProviderAdapter adapter) =>
+        adapter.Serves(caller) || UpstreamOf(caller, adapter, stream: false, stopSequences: false) is not null;
 
-    /// <summary>The upstream operation a translated request goes to. OpenAI models take the Responses API (which keeps
-    /// reasoning between turns), or Chat Completions when the request has stop sequences, which Responses lacks; the
-    /// sandbox speaks Chat Completions.</summary>
-    private static ApiSurface? UpstreamOf(ApiSurface caller, ProviderKind kind, bool stream, bool stopSequences) => kind switch
+    /// <summary>The upstream operation a translated request goes to: the first the adapter speaks, in this order.
+    /// Anthropic Messages; then OpenAI's Responses API (which keeps reasoning between turns), or Chat Completions when
+    /// the request has stop sequences, which Responses lacks; then Gemini.</summary>
+    private static ApiSurface? UpstreamOf(ApiSurface caller, IProviderAdapter adapter, bool stream, bool stopSequences)
     {
-        ProviderKind.Anthropic => IsCount(caller) ? ApiSurface.AnthropicCountTokens : ApiSurface.AnthropicMessages,
-        ProviderKind.OpenAI => IsCount(caller) ? ApiSurface.OpenAIResponsesInputTokens : stopSequences ? ApiSurface.OpenAIChat : ApiSurface.OpenAIResponses,
-        ProviderKind.Gemini => IsCount(caller) ? ApiSurface.GeminiCountTokens : stream ? ApiSurface.GeminiStream : ApiSurface.GeminiGenerate,
-        ProviderKind.Sandbox => IsCount(caller) ? null : ApiSurface.OpenAIChat,
-        _ => null,
-    };
+        ApiSurface[] candidates = IsCount(caller)
+            ? [ApiSurface.AnthropicCountTokens, ApiSurface.OpenAIResponsesInputTokens, ApiSurface.GeminiCountTokens]
+            : stopSequences
+                ? [ApiSurface.AnthropicMessages, ApiSurface.OpenAIChat, stream ? ApiSurface.GeminiStream : ApiSurface.GeminiGenerate]
+                : [ApiSurface.AnthropicMessages, ApiSurface.OpenAIResponses, ApiSurface.OpenAIChat, stream ? ApiSurface.GeminiStream : ApiSurface.GeminiGenerate];
+        return candidates.FirstOrDefault(c => c != caller && adapter.Serves(c));
+    }
 
     /// <summary>Members the codecs leave null are not sent (providers refuse some explicit nulls); JSON the caller wrote
     /// (schemas, tool arguments) is left as it was, its nulls included.</summary>
@@ -58,7 +60,7 @@ public static class Translator
         }
     }
 
-    private static string TargetName(ProviderKind kind, string model) => $"the {kind} model '{model}'";
+    private static string TargetName(IProviderAdapter adapter, string model) => $"the {adapter.DisplayName} model '{model}'";
 
     /// <summary>Translates the request for the route's upstream, or says why it cannot be.</summary>
     /// <param name="requested">The model as the caller named it: answers name it so.</param>
@@ -67,8 +69,8 @@ public static class Translator
         out GatewayError? refusal)
     {
         refusal = null;
-        var kind = route.Account.Kind;
-        var target = TargetName(kind, requested);
+        var adapter = route.Account.Adapter;
+        var target = TargetName(adapter, requested);
         var client = CodecOf(caller);
         try
         {
@@ -84,7 +86,7 @@ public static class Translator
             }
             var request = client.DecodeRequest(parsed, target);
             request.Stream |= caller == ApiSurface.GeminiStream;
-            if (UpstreamOf(caller, kind, request.Stream, request.StopSequences.Count > 0) is not { } upstream)
+            if (UpstreamOf(caller, adapter, request.Stream, request.StopSequences.Count > 0) is not { } upstream)
                 throw new NotTranslatableException($"{client.Name} cannot be translated to {target}.");
             var upstreamCodec = CodecOf(upstream);
             if (upstream == ApiSurface.AnthropicMessages)
@@ -93,7 +95,8 @@ public static class Translator
             WithoutNulls(encoded);
             var clientSse = caller != ApiSurface.GeminiStream || context.Request.Query["alt"] == "sse";
             return new Translation(client, caller, upstreamCodec, upstream, request, requested, JsonSerializer.SerializeToUtf8Bytes(encoded, Json.Options),
-                upstream == ApiSurface.GeminiStream ? new QueryString("?alt=sse") : QueryString.Empty, IsCount(caller), clientSse);
+                upstream == ApiSurface.GeminiStream ? new QueryString("?alt=sse") : QueryString.Empty, IsCount(caller), clientSse,
+                context.Request.Headers.ContainsKey("anthropic-version"));
         }
         catch (NotTranslatableException ex)
         {

@@ -69,7 +69,8 @@ public class ModelRewrite
 [MemoryDiagnoser]
 public class ForwardTransform
 {
-    private readonly UpstreamAccount _account = new(Guid.NewGuid(), "Anthropic", ProviderKind.Anthropic, "http://127.0.0.1:1", "sk-ant-bench-0000");
+    private readonly UpstreamAccount _account = new(Guid.NewGuid(), "Anthropic", new AgentRouter.Web.Providers.Anthropic.AnthropicAdapter(), "http://127.0.0.1:1", "sk-ant-bench-0000");
+    private readonly UpstreamPlan _plan = new() { Url = "http://127.0.0.1:1/v1/messages", Headers = [new("x-api-key", "sk-ant-bench-0000")] };
     private DefaultHttpContext _context = null!;
 
     [GlobalSetup]
@@ -95,7 +96,7 @@ public class ForwardTransform
     public async Task<int> TransformRequest()
     {
         using var request = new HttpRequestMessage();
-        var transformer = new UpstreamTransformer("http://127.0.0.1:1/v1/messages", _account, "req_0");
+        var transformer = new UpstreamTransformer(_plan, _account, "req_0", ReadOnlyMemory<byte>.Empty);
         await transformer.TransformRequestAsync(_context, request, "http://127.0.0.1:1", CancellationToken.None);
         return request.Headers.NonValidated.Count;
     }
@@ -266,8 +267,8 @@ public class TelemetryCost
     public void Setup()
     {
         var ledger = new AgentRouter.Web.Budgets.BudgetLedger(TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new InvoiceOptions()), null!, NullLogger<AgentRouter.Web.Budgets.BudgetLedger>.Instance);
-        _telemetry = new GatewayTelemetry(new PolicyCache(null!, null!, ledger, NullLogger<PolicyCache>.Instance), ledger);
-        _account = new UpstreamAccount(Guid.NewGuid(), "anthropic-prod", ProviderKind.Anthropic, "https://api.anthropic.com", "sk-ant-x");
+        _telemetry = new GatewayTelemetry(new PolicyCache(null!, null!, null!, ledger, NullLogger<PolicyCache>.Instance), ledger);
+        _account = new UpstreamAccount(Guid.NewGuid(), "anthropic-prod", new AgentRouter.Web.Providers.Anthropic.AnthropicAdapter(), "https://api.anthropic.com", "sk-ant-x");
         _record = new UsageRecord
         {
             RequestId = "req_bench", Agent = "claude-code", Surface = "anthropic.messages", TeamId = Guid.NewGuid(), DeveloperId = Guid.NewGuid(),
