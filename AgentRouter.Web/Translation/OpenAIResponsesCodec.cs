@@ -15,7 +15,7 @@ public sealed class OpenAIResponsesCodec : IDialectCodec
     [
         "model", "input", "instructions", "max_output_tokens", "stream", "temperature", "top_p", "tools", "tool_choice", "parallel_tool_calls",
         "text", "reasoning", "store", "include", "user", "safety_identifier", "prompt_cache_key", "metadata", "service_tier", "stream_options",
-        "truncation", "previous_response_id", "conversation", "background", "prompt",
+        "truncation", "previous_response_id", "conversation", "background", "prompt", "client_metadata",
     ];
 
     public string Name => "the OpenAI Responses API";
@@ -63,7 +63,8 @@ public sealed class OpenAIResponsesCodec : IDialectCodec
         {
             var type = Json.String(tool["type"], "tools[].type");
             if (type != "function")
-                throw new NotTranslatableException($"The tool of type '{type}'{(tool["name"] is { } n ? $" ('{n}')" : "")} is one OpenAI runs or defines itself; {target} cannot run it. Only function tools translate.");
+                throw new NotTranslatableException($"The tool of type '{type}'{(tool["name"] is { } n ? $" ('{n}')" : "")} is one OpenAI runs or defines itself; {target} cannot run it. Only function tools translate"
+                    + (type is "web_search" or "namespace" ? " (Codex CLI: web_search = \"disabled\", [features] multi_agent = false)." : "."));
             request.Tools.Add(new ToolDefinition(Json.RequiredString(tool["name"], "tools[].name"), Json.String(tool["description"], "tools[].description"),
                 tool["parameters"]?.DeepClone() ?? new JsonObject { ["type"] = "object", ["properties"] = new JsonObject() }, Json.Bool(tool["strict"], "tools[].strict")));
         }
