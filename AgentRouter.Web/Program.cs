@@ -40,6 +40,9 @@ var app = builder.Build();
 app.UseHosting();
 app.UseExceptionHandler();
 app.UseConsoleSecurityHeaders();
+// Routing runs here, after the middleware every request needs: gateway endpoints (ShortCircuit, Gateway/) answer from
+// it and skip the console's authentication, authorization and antiforgery below.
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

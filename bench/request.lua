@@ -1,5 +1,6 @@
 -- wrk script: POST a body read from a file, with Anthropic/OpenAI headers; prints a JSON summary line.
--- BENCH_BODY (file), BENCH_KEY (Agent Router key; empty when calling the upstream directly)
+-- BENCH_BODY (file), BENCH_KEY (Agent Router key; empty when calling the upstream directly),
+-- BENCH_HEADERS (more headers, "name: value" pairs separated by "|", e.g. Portkey's routing headers)
 local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
 wrk.body = f:read("*a")
 f:close()
@@ -10,6 +11,13 @@ wrk.headers["user-agent"] = "claude-cli/2.0.0 (external, cli)"
 local key = os.getenv("BENCH_KEY")
 if key ~= nil and key ~= "" then
   wrk.headers["x-api-key"] = key
+end
+local extra = os.getenv("BENCH_HEADERS")
+if extra ~= nil and extra ~= "" then
+  for pair in string.gmatch(extra, "[^|]+") do
+    local name, value = string.match(pair, "^%s*([^:]+):%s*(.-)%s*$")
+    wrk.headers[name] = value
+  end
 end
 
 function done(summary, latency, requests)

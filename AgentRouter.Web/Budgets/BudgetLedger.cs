@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AgentRouter.Web.Billing;
 using AgentRouter.Web.Data;
 using AgentRouter.Web.Gateway;
@@ -10,12 +11,19 @@ namespace AgentRouter.Web.Budgets;
 /// window it counts toward, or is refused when one does not fit; when it ends, the reservation is replaced by what the
 /// provider reported. Concurrent requests therefore never overspend beyond what was admitted. Spend is seeded from
 /// the store (at start and whenever a budget appears), so a restart never resets a window.</summary>
-/// <remarks>Windows start at midnight in the organisation's time zone, <c>Billing:TimeZone</c>, the one invoices use.</remarks>
+/// <remarks>Windows start at midnight in the organisation's time zone, <c>Billing:TimeZone</c>, the one invoices use.
+/// Admission takes no lock and allocates nothing: each window's committed tokens and nano-dollars are reserved with a
+/// compare-and-swap that fails when the estimate does not fit (a later window refusing rolls the earlier ones back),
+/// and which windows a developer of a team counts toward is worked out once per window and policy snapshot
+/// (bench/Micro <c>BudgetAdmission</c>). USD is counted in nano-dollars, as the Redis ledger counts it.</remarks>
 public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> billing, IDbContextFactory<AppDbContext> factory, ILogger<BudgetLedger> logger)
     : IBudgetLedger
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<SpendKey, Spend> _spend = [];
+    private const decimal NanosPerUsd = 1_000_000_000m;
+
+    private readonly ConcurrentDictionary<SpendKey, Spend> _spend = new();
+    private readonly ConcurrentDictionary<(Guid Team, Guid Scope), SpendSet> _sets = new();
+    private readonly Lock _seedGate = new();
     private readonly HashSet<(Guid Team, BudgetScope Scope, BudgetCadence Cadence, DateTimeOffset Start)> _seeded = [];
     private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(billing.Value.TimeZone);
 
@@ -28,29 +36,53 @@ public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> bi
         if (team.Budgets.Count == 0)
             return Admission.Unlimited;
         var now = clock.GetUtcNow();
-        lock (_gate)
+        var set = SetFor(team, scopeDeveloper, now);
+        var estimatedNanos = NanosUp(estimatedUsd);
+        var spends = set.Spends;
+        var warned = false;
+        long? remainingTokens = null;
+        long? remainingNanos = null;
+        for (var i = 0; i < spends.Length; i++)
         {
-            var checks = team.Budgets.Select(b => (Budget: b, Window: BudgetWindow.For(b.Cadence, now, _zone), Spend: SpendFor(team, b, scopeDeveloper, now))).ToList();
-            var warned = false;
-            foreach (var (budget, window, spend) in checks)
+            var limits = set.Limits[i];
+            var spend = spends[i];
+            if (!Spend.TryReserve(ref spend.CommittedTokens, estimatedTokens, limits.BlockTokens, out var tokensAfter))
+                return Refuse(team, set, i, spend, estimatedTokens, estimatedNanos, now);
+            if (!Spend.TryReserve(ref spend.CommittedNanos, estimatedNanos, limits.BlockNanos, out var nanosAfter))
             {
-                var overTokens = budget.Tokens is { } tokens && spend.Committed + estimatedTokens > tokens;
-                var overUsd = budget.Usd is { } usd && spend.CommittedUsd + estimatedUsd > usd;
-                if (!overTokens && !overUsd)
+                Interlocked.Add(ref spend.CommittedTokens, -estimatedTokens);
+                return Refuse(team, set, i, spend, estimatedTokens, estimatedNanos, now);
+            }
+            warned |= tokensAfter > limits.WarnTokens || nanosAfter > limits.WarnNanos;
+            if (limits.AnyTokens != long.MaxValue)
+                remainingTokens = Math.Min(remainingTokens ?? long.MaxValue, Math.Max(0, limits.AnyTokens - tokensAfter));
+            if (limits.AnyNanos != long.MaxValue)
+                remainingNanos = Math.Min(remainingNanos ?? long.MaxValue, Math.Max(0, limits.AnyNanos - nanosAfter));
+        }
+        return new Admission(spends, estimatedTokens, estimatedUsd, warned, null, remainingTokens, remainingNanos / NanosPerUsd);
+
+        // Rolls back the windows reserved before window `failed` and names the budget that refused.
+        Admission Refuse(TeamPolicy team, SpendSet set, int failed, Spend spend, long tokens, long nanos, DateTimeOffset now)
+        {
+            for (var j = 0; j < failed; j++)
+            {
+                Interlocked.Add(ref set.Spends[j].CommittedTokens, -tokens);
+                Interlocked.Add(ref set.Spends[j].CommittedNanos, -nanos);
+            }
+            var committedTokens = Volatile.Read(ref spend.CommittedTokens);
+            var committedNanos = Volatile.Read(ref spend.CommittedNanos);
+            for (var b = 0; b < team.Budgets.Count; b++)
+            {
+                var budget = team.Budgets[b];
+                if (set.SpendOf[b] != failed || budget.Mode != BudgetMode.Block)
                     continue;
-                if (budget.Mode == BudgetMode.Block)
-                    return Admission.Refuse(budget, window, team.Slug, overTokens);
-                warned = true;
+                var overTokens = budget.Tokens is { } limit && committedTokens + tokens > limit;
+                if (overTokens || budget.Usd is { } usd && committedNanos + nanos > Nanos(usd))
+                    return Admission.Refuse(budget, BudgetWindow.For(budget.Cadence, now, _zone), team.Slug, overTokens);
             }
-            var reserved = checks.Select(c => c.Spend).Distinct().ToList();
-            foreach (var spend in reserved)
-            {
-                spend.ReservedTokens += estimatedTokens;
-                spend.ReservedUsd += estimatedUsd;
-            }
-            long? remainingTokens = checks.Where(c => c.Budget.Tokens is not null).Select(c => (long?)Math.Max(0, c.Budget.Tokens!.Value - c.Spend.Committed)).Min();
-            decimal? remainingUsd = checks.Where(c => c.Budget.Usd is not null).Select(c => (decimal?)Math.Max(0, c.Budget.Usd!.Value - c.Spend.CommittedUsd)).Min();
-            return new Admission(reserved, estimatedTokens, estimatedUsd, warned, null, remainingTokens, remainingUsd);
+            // Another request's reservation came and went in between: the tightest blocking budget refuses.
+            var tightest = team.Budgets.Where((b, index) => set.SpendOf[index] == failed && b.Mode == BudgetMode.Block).First();
+            return Admission.Refuse(tightest, BudgetWindow.For(tightest.Cadence, now, _zone), team.Slug, tightest.Tokens is not null);
         }
     }
 
@@ -59,15 +91,14 @@ public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> bi
     {
         if (admission.Reserved.Count == 0)
             return;
-        lock (_gate)
+        var nanos = Nanos(usd);
+        var estimatedNanos = NanosUp(admission.EstimatedUsd);
+        foreach (var spend in admission.Reserved)
         {
-            foreach (var spend in admission.Reserved)
-            {
-                spend.ReservedTokens -= admission.EstimatedTokens;
-                spend.ReservedUsd -= admission.EstimatedUsd;
-                spend.Tokens += tokens;
-                spend.Usd += usd;
-            }
+            Interlocked.Add(ref spend.CommittedTokens, tokens - admission.EstimatedTokens);
+            Interlocked.Add(ref spend.CommittedNanos, nanos - estimatedNanos);
+            Interlocked.Add(ref spend.SettledTokens, tokens);
+            Interlocked.Add(ref spend.SettledNanos, nanos);
         }
     }
 
@@ -84,24 +115,28 @@ public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> bi
     public (long Tokens, decimal Usd, BudgetWindow Window) Current(TeamPolicy team, BudgetPolicy budget, Guid scopeDeveloper)
     {
         var now = clock.GetUtcNow();
-        lock (_gate)
-        {
-            var spend = SpendFor(team, budget, scopeDeveloper, now);
-            return (spend.Tokens, spend.Usd, BudgetWindow.For(budget.Cadence, now, _zone));
-        }
+        var spend = SpendFor(team, budget, scopeDeveloper, now);
+        return (Volatile.Read(ref spend.SettledTokens), Volatile.Read(ref spend.SettledNanos) / NanosPerUsd, BudgetWindow.For(budget.Cadence, now, _zone));
     }
 
     /// <summary>Forgets windows that have ended; their spend is in the store. Idempotent.</summary>
     public int Prune()
     {
         var now = clock.GetUtcNow();
-        lock (_gate)
+        var ended = 0;
+        foreach (var key in _spend.Keys)
         {
-            var ended = _spend.Keys.Where(k => BudgetWindow.For(k.Cadence, k.Start, _zone).End <= now).ToList();
-            ended.ForEach(k => _spend.Remove(k));
-            _seeded.RemoveWhere(s => BudgetWindow.For(s.Cadence, s.Start, _zone).End <= now);
-            return ended.Count;
+            if (BudgetWindow.For(key.Cadence, key.Start, _zone).End <= now && _spend.TryRemove(key, out _))
+                ended++;
         }
+        foreach (var (key, set) in _sets)
+        {
+            if (set.ValidUntil <= now)
+                _sets.TryRemove(KeyValuePair.Create(key, set));
+        }
+        lock (_seedGate)
+            _seeded.RemoveWhere(s => BudgetWindow.For(s.Cadence, s.Start, _zone).End <= now);
+        return ended;
     }
 
     /// <summary>Loads, from the store, the spend of every current window of every budget not seeded yet.</summary>
@@ -109,7 +144,7 @@ public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> bi
     {
         var now = clock.GetUtcNow();
         List<(TeamPolicy Team, BudgetScope Scope, BudgetCadence Cadence, BudgetWindow Window)> missing;
-        lock (_gate)
+        lock (_seedGate)
         {
             missing = snapshot.Teams.Values.SelectMany(t => t.Budgets.Select(b => (Team: t, b.Scope, b.Cadence, Window: BudgetWindow.For(b.Cadence, now, _zone))))
                 .Distinct().Where(m => !_seeded.Contains((m.Team.TeamId, m.Scope, m.Cadence, m.Window.Start))).ToList();
@@ -125,53 +160,132 @@ public sealed class BudgetLedger(TimeProvider clock, IOptions<InvoiceOptions> bi
             // Summed client-side: SQLite cannot sum decimals in SQL.
             var rows = await usage.Select(u => new { Scope = scope == BudgetScope.Team ? team.TeamId : u.DeveloperId ?? u.ApiKeyId, Tokens = u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens, u.CostUsd })
                 .ToListAsync(cancellationToken);
-            lock (_gate)
+            lock (_seedGate)
             {
                 if (!_seeded.Add((team.TeamId, scope, cadence, window.Start)))
                     continue;
-                foreach (var group in rows.GroupBy(r => r.Scope))
-                {
-                    var spend = GetOrAdd(new SpendKey(scope, group.Key, cadence, window.Start));
-                    spend.Tokens += group.Sum(r => r.Tokens);
-                    spend.Usd += group.Sum(r => r.CostUsd);
-                }
+            }
+            foreach (var group in rows.GroupBy(r => r.Scope))
+            {
+                var spend = GetOrAdd(new SpendKey(scope, group.Key, cadence, window.Start));
+                var tokens = group.Sum(r => r.Tokens);
+                var nanos = Nanos(group.Sum(r => r.CostUsd));
+                Interlocked.Add(ref spend.SettledTokens, tokens);
+                Interlocked.Add(ref spend.CommittedTokens, tokens);
+                Interlocked.Add(ref spend.SettledNanos, nanos);
+                Interlocked.Add(ref spend.CommittedNanos, nanos);
             }
         }
         logger.LogDebug("Seeded {Count} budget windows from the store", missing.Count);
     }
 
-    private Spend SpendFor(TeamPolicy team, BudgetPolicy budget, Guid scopeDeveloper, DateTimeOffset now) =>
-        GetOrAdd(new SpendKey(budget.Scope, budget.Scope == BudgetScope.Team ? team.TeamId : scopeDeveloper, budget.Cadence, BudgetWindow.For(budget.Cadence, now, _zone).Start));
-
-    private Spend GetOrAdd(SpendKey key)
+    /// <summary>The windows a developer of a team counts toward now: cached until the first of them ends or the team's
+    /// policy is replaced, so admission neither computes windows nor looks up spend.</summary>
+    private SpendSet SetFor(TeamPolicy team, Guid scopeDeveloper, DateTimeOffset now)
     {
-        if (!_spend.TryGetValue(key, out var spend))
-            _spend[key] = spend = new Spend();
-        return spend;
+        var key = (team.TeamId, scopeDeveloper);
+        if (_sets.TryGetValue(key, out var set) && ReferenceEquals(set.Team, team) && now < set.ValidUntil && now >= set.ValidFrom)
+            return set;
+        set = SpendSet.Build(team, scopeDeveloper, now, _zone, this);
+        _sets[key] = set;
+        return set;
     }
+
+    private Spend SpendFor(TeamPolicy team, BudgetPolicy budget, Guid scopeDeveloper, DateTimeOffset now) =>
+        GetOrAdd(KeyOf(team, budget, scopeDeveloper, BudgetWindow.For(budget.Cadence, now, _zone)));
+
+    private static SpendKey KeyOf(TeamPolicy team, BudgetPolicy budget, Guid scopeDeveloper, BudgetWindow window) =>
+        new(budget.Scope, budget.Scope == BudgetScope.Team ? team.TeamId : scopeDeveloper, budget.Cadence, window.Start);
+
+    private Spend GetOrAdd(SpendKey key) => _spend.GetOrAdd(key, static _ => new Spend());
+
+    internal static long Nanos(decimal usd) => (long)decimal.Round(usd * NanosPerUsd);
+
+    /// <summary>Estimates are rounded up, so a reservation never admits a fraction of a nano-dollar too much.</summary>
+    private static long NanosUp(decimal usd) => usd == 0 ? 0 : (long)decimal.Ceiling(usd * NanosPerUsd);
 
     /// <summary>Spend is about usage, not about a budget row: editing a profile's budgets keeps the window's spend.</summary>
     private readonly record struct SpendKey(BudgetScope Scope, Guid ScopeId, BudgetCadence Cadence, DateTimeOffset Start);
+
+    /// <summary>The tightest limits of the budgets that count in one window; <see cref="long.MaxValue"/> where none.</summary>
+    private readonly record struct WindowLimits(long BlockTokens, long BlockNanos, long WarnTokens, long WarnNanos, long AnyTokens, long AnyNanos);
+
+    /// <summary>One team policy's windows for one developer (distinct, in budget order), with their limits.</summary>
+    private sealed class SpendSet
+    {
+        public required TeamPolicy Team { get; init; }
+        public required Spend[] Spends { get; init; }
+        public required WindowLimits[] Limits { get; init; }
+
+        /// <summary>For each of the team's budgets, the index of its window in <see cref="Spends"/>.</summary>
+        public required int[] SpendOf { get; init; }
+        public DateTimeOffset ValidFrom { get; init; }
+        public DateTimeOffset ValidUntil { get; init; }
+
+        public static SpendSet Build(TeamPolicy team, Guid scopeDeveloper, DateTimeOffset now, TimeZoneInfo zone, BudgetLedger ledger)
+        {
+            var spends = new List<Spend>();
+            var limits = new List<WindowLimits>();
+            var spendOf = new int[team.Budgets.Count];
+            DateTimeOffset from = DateTimeOffset.MinValue, until = DateTimeOffset.MaxValue;
+            for (var b = 0; b < team.Budgets.Count; b++)
+            {
+                var budget = team.Budgets[b];
+                var window = BudgetWindow.For(budget.Cadence, now, zone);
+                (from, until) = (window.Start > from ? window.Start : from, window.End < until ? window.End : until);
+                var spend = ledger.GetOrAdd(KeyOf(team, budget, scopeDeveloper, window));
+                var index = spends.IndexOf(spend);
+                if (index < 0)
+                {
+                    (index, spendOf[b]) = (spends.Count, spends.Count);
+                    spends.Add(spend);
+                    limits.Add(new WindowLimits(long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue));
+                }
+                spendOf[b] = index;
+                var tokens = budget.Tokens ?? long.MaxValue;
+                var nanos = budget.Usd is { } usd ? Nanos(usd) : long.MaxValue;
+                var l = limits[index];
+                limits[index] = budget.Mode == BudgetMode.Block
+                    ? l with { BlockTokens = Math.Min(l.BlockTokens, tokens), BlockNanos = Math.Min(l.BlockNanos, nanos), AnyTokens = Math.Min(l.AnyTokens, tokens), AnyNanos = Math.Min(l.AnyNanos, nanos) }
+                    : l with { WarnTokens = Math.Min(l.WarnTokens, tokens), WarnNanos = Math.Min(l.WarnNanos, nanos), AnyTokens = Math.Min(l.AnyTokens, tokens), AnyNanos = Math.Min(l.AnyNanos, nanos) };
+            }
+            return new SpendSet { Team = team, Spends = [.. spends], Limits = [.. limits], SpendOf = spendOf, ValidFrom = from, ValidUntil = until };
+        }
+    }
 }
 
-/// <summary>Spend in one window; guarded by the ledger's lock.</summary>
+/// <summary>Spend in one window, changed only with interlocked operations. Committed is settled plus reserved.</summary>
 public sealed class Spend
 {
-    public long Tokens;
-    public decimal Usd;
-    public long ReservedTokens;
-    public decimal ReservedUsd;
+    public long SettledTokens;
+    public long SettledNanos;
+    public long CommittedTokens;
+    public long CommittedNanos;
 
-    public long Committed => Tokens + ReservedTokens;
-    public decimal CommittedUsd => Usd + ReservedUsd;
+    /// <summary>Adds <paramref name="amount"/> to <paramref name="committed"/> unless that would pass
+    /// <paramref name="limit"/>; <paramref name="after"/> is the total with it.</summary>
+    internal static bool TryReserve(ref long committed, long amount, long limit, out long after)
+    {
+        var current = Volatile.Read(ref committed);
+        while (true)
+        {
+            after = current + amount;
+            if (after > limit)
+                return false;
+            var seen = Interlocked.CompareExchange(ref committed, after, current);
+            if (seen == current)
+                return true;
+            current = seen;
+        }
+    }
 }
 
-/// <summary>The ledger's answer to one request.</summary>
+/// <summary>The ledger's answer to one request (a value: admitting allocates nothing).</summary>
 /// <param name="Reserved">In-process windows holding the reservation.</param>
 /// <param name="Ticket">A shared ledger's record of where it reserved (e.g. Redis keys), for settling.</param>
 /// <param name="Unavailable">Why budgets could not be checked at all (the shared ledger is unreachable); the
 /// request is refused with a 503 rather than admitted unchecked.</param>
-public sealed record Admission(
+public readonly record struct Admission(
     IReadOnlyList<Spend> Reserved, long EstimatedTokens, decimal EstimatedUsd, bool OverBudget, BudgetRefusal? Refusal,
     long? RemainingTokens, decimal? RemainingUsd, object? Ticket = null, string? Unavailable = null)
 {

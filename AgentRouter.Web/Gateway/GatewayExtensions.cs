@@ -35,7 +35,10 @@ public static class GatewayExtensions
     /// <summary>The provider-compatible endpoints developers' tools call.</summary>
     public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder app)
     {
+        // Short-circuited: routing runs the endpoint at once, so the console's authentication, authorization and
+        // antiforgery middleware (which the gateway's own key check makes moot here) never run on the hot path.
         var gateway = app.MapGroup("").ExcludeFromDescription().DisableAntiforgery();
+        gateway.ShortCircuit();
 
         gateway.MapPost("/v1/messages", (HttpContext context, GatewayHandler handler) => handler.HandleAsync(context, ApiSurface.AnthropicMessages, null));
         gateway.MapPost("/v1/messages/count_tokens", (HttpContext context, GatewayHandler handler) => handler.HandleAsync(context, ApiSurface.AnthropicCountTokens, null));

@@ -50,7 +50,11 @@ internal static class Commands
 
     private static HttpRequestMessage NewRequest(string url, string? key)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(Body, Encoding.UTF8, "application/json") };
+        // The router forwards only the query parameters providers take, so the fake's pause also travels in the body
+        // (an unknown top-level field, forwarded byte for byte).
+        var delay = System.Text.RegularExpressions.Regex.Match(url, @"[?&]delay_ms=(\d+)");
+        var body = delay.Success ? Body[..^1] + ",\"bench_delay_ms\":" + delay.Groups[1].Value + "}" : Body;
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
         if (!string.IsNullOrEmpty(key))
             request.Headers.TryAddWithoutValidation("x-api-key", key);

@@ -5,7 +5,8 @@ using System.Text;
 // Usage: AgentRouter.Bench.Upstream --urls http://127.0.0.1:PORT
 // POST /v1/messages          Anthropic Messages: JSON, or SSE (50 events) when the body says "stream":true
 // POST /v1/chat/completions  OpenAI Chat: JSON, or SSE (50 chunks; the usage chunk only when asked for)
-// ?delay_ms=N                pause N ms between streamed events (long-lived streams); 0 = all at once
+// ?delay_ms=N                pause N ms between streamed events (long-lived streams); 0 = all at once; through a
+//                            gateway that drops unknown query parameters, a top-level "bench_delay_ms":N in the body
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -28,7 +29,7 @@ internal static class Fake
 {
     public static async Task AnswerAsync(HttpContext context, Dialect dialect)
     {
-        var (stream, includeUsage) = await ReadFlagsAsync(context.Request.BodyReader, context.RequestAborted);
+        var (stream, includeUsage, bodyDelay) = await ReadFlagsAsync(context.Request.BodyReader, context.RequestAborted);
         var response = context.Response;
         if (!stream)
         {
@@ -38,7 +39,7 @@ internal static class Fake
             return;
         }
 
-        var delay = int.TryParse(context.Request.Query["delay_ms"], out var ms) ? ms : 0;
+        var delay = int.TryParse(context.Request.Query["delay_ms"], out var ms) ? ms : bodyDelay;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         var writer = response.BodyWriter;
@@ -56,9 +57,10 @@ internal static class Fake
     }
 
     /// <summary>Drains the body, looking only for the two flags the answer depends on (bodies are written by the bench).</summary>
-    private static async Task<(bool Stream, bool IncludeUsage)> ReadFlagsAsync(PipeReader reader, CancellationToken cancellationToken)
+    private static async Task<(bool Stream, bool IncludeUsage, int DelayMs)> ReadFlagsAsync(PipeReader reader, CancellationToken cancellationToken)
     {
         bool stream = false, includeUsage = false;
+        var delay = 0;
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken);
@@ -69,8 +71,11 @@ internal static class Fake
                 var bytes = buffer.IsSingleSegment ? buffer.FirstSpan : buffer.ToArray();
                 stream = bytes.IndexOf("\"stream\":true"u8) >= 0;
                 includeUsage = bytes.IndexOf("\"include_usage\":true"u8) >= 0;
+                var at = bytes.IndexOf("\"bench_delay_ms\":"u8);
+                if (at >= 0)
+                    System.Buffers.Text.Utf8Parser.TryParse(bytes[(at + "\"bench_delay_ms\":".Length)..], out delay, out _);
                 reader.AdvanceTo(buffer.End);
-                return (stream, includeUsage);
+                return (stream, includeUsage, delay);
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
         }

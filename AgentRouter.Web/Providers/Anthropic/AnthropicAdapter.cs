@@ -25,6 +25,10 @@ public sealed class AnthropicAdapter : IProviderAdapter
 
     public bool Serves(ApiSurface surface) => surface.Dialect == ApiDialect.Anthropic;
 
+    /// <summary>The credential header, built once per account rather than per request.</summary>
+    public object Bind(UpstreamAccount account) =>
+        account.Credential is { Length: > 0 } key ? new KeyValuePair<string, string>[] { new("x-api-key", key) } : Array.Empty<KeyValuePair<string, string>>();
+
     public bool IsHeaderAllowed(string name) => ForwardedHeaders.IsCommon(name) || ForwardedHeaders.Contains(OwnHeaders, name);
 
     public ValueTask<UpstreamPlan> PlanAsync(UpstreamCall call, CancellationToken cancellationToken)
@@ -35,7 +39,7 @@ public sealed class AnthropicAdapter : IProviderAdapter
             Url = call.Surface.NativeUrl(call.Account.BaseUrl, call.UpstreamModel, call.Query),
             // Never x-api-key beside a subscription token: Anthropic would prefer the key over the subscription.
             Headers = call.PassthroughToken is { } token ? [new("authorization", "Bearer " + token)]
-                : call.Account.Credential is { Length: > 0 } key ? [new("x-api-key", key)] : [],
+                : (KeyValuePair<string, string>[])call.Account.State!,
         });
     }
 

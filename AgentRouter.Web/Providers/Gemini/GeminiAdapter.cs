@@ -21,6 +21,10 @@ public sealed class GeminiAdapter : IProviderAdapter
 
     public bool Serves(ApiSurface surface) => surface.Dialect == ApiDialect.Gemini;
 
+    /// <summary>The credential header, built once per account rather than per request.</summary>
+    public object Bind(UpstreamAccount account) =>
+        account.Credential is { Length: > 0 } key ? new KeyValuePair<string, string>[] { new("x-goog-api-key", key) } : Array.Empty<KeyValuePair<string, string>>();
+
     public bool IsHeaderAllowed(string name) => ForwardedHeaders.IsCommon(name) || ForwardedHeaders.Contains(OwnHeaders, name);
 
     public ValueTask<UpstreamPlan> PlanAsync(UpstreamCall call, CancellationToken cancellationToken)
@@ -29,7 +33,7 @@ public sealed class GeminiAdapter : IProviderAdapter
         return ValueTask.FromResult(new UpstreamPlan
         {
             Url = call.Surface.NativeUrl(call.Account.BaseUrl, call.UpstreamModel, call.Query),
-            Headers = call.Account.Credential is { Length: > 0 } key ? [new("x-goog-api-key", key)] : [],
+            Headers = (KeyValuePair<string, string>[])call.Account.State!,
         });
     }
 
