@@ -227,8 +227,67 @@ public sealed class FakeProvider : IAsyncDisposable
             choices = new[] { new { index = 0, message = new { role = "assistant", content = ReplyText, refusal = (string?)null }, logprobs = (object?)null, finish_reason = "stop" } },
             usage = OpenAIUsage(Usage), system_fingerprint = (string?)null,
         })),
+        "/v1/responses" when Flag(body?["stream"]) => ResponsesStreamAsync(ctx, Model(body)),
+        "/v1/responses" => WriteAsync(ctx, ResponseObject(NewId("resp_fake"), Model(body), "completed", NewId("msg_fake"), ReplyText, Usage).ToJsonString()),
         _ => null,
     };
+
+    /// <summary>A Responses API response object with one assistant message (the shape of <c>response.completed</c>'s
+    /// <c>response</c>, and of a non-streamed answer); <paramref name="usage"/> null while the response is in progress.</summary>
+    private static JsonObject ResponseObject(string id, string model, string status, string messageId, string? text, FakeUsage? usage) => new()
+    {
+        ["id"] = id, ["object"] = "response", ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["status"] = status,
+        ["error"] = null, ["incomplete_details"] = null, ["instructions"] = null, ["max_output_tokens"] = null, ["model"] = model,
+        ["output"] = text is null ? new JsonArray() : new JsonArray(new JsonObject
+        {
+            ["id"] = messageId, ["type"] = "message", ["status"] = "completed", ["role"] = "assistant",
+            ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["annotations"] = new JsonArray(), ["logprobs"] = new JsonArray(), ["text"] = text }),
+        }),
+        ["parallel_tool_calls"] = true, ["previous_response_id"] = null, ["store"] = false, ["temperature"] = 1.0, ["tool_choice"] = "auto",
+        ["tools"] = new JsonArray(), ["top_p"] = 1.0, ["truncation"] = "disabled",
+        ["usage"] = usage is null ? null : new JsonObject
+        {
+            ["input_tokens"] = usage.Input + usage.CacheRead, ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = usage.CacheRead },
+            ["output_tokens"] = usage.Output, ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = usage.Reasoning },
+            ["total_tokens"] = usage.Input + usage.CacheRead + usage.Output,
+        },
+    };
+
+    /// <summary>The Responses API's streamed event sequence for one text message: every event named in an
+    /// <c>event:</c> line, numbered by <c>sequence_number</c>, with no <c>[DONE]</c>.</summary>
+    private Task ResponsesStreamAsync(HttpContext ctx, string model)
+    {
+        var (id, messageId, usage, sequence) = (NewId("resp_fake"), NewId("msg_fake"), Usage, 0);
+        var frames = new List<string>
+        {
+            Event("response.created", new JsonObject { ["response"] = ResponseObject(id, model, "in_progress", messageId, null, null) }),
+            Event("response.in_progress", new JsonObject { ["response"] = ResponseObject(id, model, "in_progress", messageId, null, null) }),
+            Event("response.output_item.added", new JsonObject { ["output_index"] = 0, ["item"] = new JsonObject
+                { ["id"] = messageId, ["type"] = "message", ["status"] = "in_progress", ["role"] = "assistant", ["content"] = new JsonArray() } }),
+            Event("response.content_part.added", new JsonObject { ["item_id"] = messageId, ["output_index"] = 0, ["content_index"] = 0,
+                ["part"] = new JsonObject { ["type"] = "output_text", ["annotations"] = new JsonArray(), ["logprobs"] = new JsonArray(), ["text"] = "" } }),
+        };
+        frames.AddRange(Pieces(ReplyText).Select(piece => Event("response.output_text.delta", new JsonObject
+            { ["item_id"] = messageId, ["output_index"] = 0, ["content_index"] = 0, ["delta"] = piece, ["logprobs"] = new JsonArray() })));
+        frames.Add(Event("response.output_text.done", new JsonObject
+            { ["item_id"] = messageId, ["output_index"] = 0, ["content_index"] = 0, ["text"] = ReplyText, ["logprobs"] = new JsonArray() }));
+        var completed = ResponseObject(id, model, "completed", messageId, ReplyText, usage);
+        frames.Add(Event("response.output_item.done", new JsonObject { ["output_index"] = 0, ["item"] = completed["output"]![0]!.DeepClone() }));
+        frames.Add(Event("response.completed", new JsonObject { ["response"] = completed }));
+        return StreamAsync(ctx, EventStream, frames, firstContentFrame: 4);
+
+        string Event(string type, JsonObject data)
+        {
+            var ordered = new JsonObject { ["type"] = type };
+            foreach (var (name, value) in data.ToList())
+            {
+                data.Remove(name);
+                ordered[name] = value;
+            }
+            ordered["sequence_number"] = sequence++;
+            return $"event: {type}\ndata: {ordered.ToJsonString()}\n\n";
+        }
+    }
 
     private Task OpenAIStreamAsync(HttpContext ctx, string model, bool includeUsage)
     {

@@ -98,7 +98,7 @@ public sealed class OpenAIGatewayTests(GatewayFixture fixture) : IClassFixture<G
     }
 
     [Fact]
-    public async Task AnthropicModel_OnTheOpenAIEndpoint_IsRefusedClearly()
+    public async Task AnthropicModel_OnTheOpenAIEndpoint_IsTranslated()
     {
         var s = await Scenario();
         var anthropic = await s.Admin.CreateProviderAsync("anthropic", fixture.Anthropic.BaseUrl, "sk-ant");
@@ -106,10 +106,12 @@ public sealed class OpenAIGatewayTests(GatewayFixture fixture) : IClassFixture<G
         await s.Admin.PutProfileAsync(s.TeamId, (s.PublicName, s.ProviderId, Pinned), ("claude-haiku", anthropic, "claude-haiku-4-5-20251001"));
 
         using var response = await s.Client.SendAsync(Requests.OpenAI(s.Key, Requests.Chat("claude-haiku")));
-        var error = AdminClient.Json(await response.Content.ReadAsStringAsync()).GetProperty("error");
+        var answer = AdminClient.Json(await response.Content.ReadAsStringAsync());
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("Anthropic API", error.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/v1/messages", fixture.Anthropic.LastRequest.Path);
+        Assert.Equal("chat.completion", answer.GetProperty("object").GetString());
+        Assert.Equal("claude-haiku", answer.GetProperty("model").GetString());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed record UsageView(
     string Surface, string? RequestedModel, string? UpstreamModel, Guid? ProviderAccountId, string Billing, int Status, bool OverBudget,
     long InputTokens, long OutputTokens, long CacheWriteTokens, long CacheReadTokens, long ReasoningTokens, long TotalTokens,
     decimal CostUsd, int LatencyMs, int? TimeToFirstByteMs, bool Streamed, string? Error, bool UsageEstimated,
-    long CacheWrite1hTokens = 0, long WebSearchRequests = 0, bool LongContext = false, int Attempts = 0, string? Failovers = null);
+    long CacheWrite1hTokens = 0, long WebSearchRequests = 0, bool LongContext = false, int Attempts = 0, string? Failovers = null, string? UpstreamSurface = null);
 
 internal static class UsageApi
 {
@@ -44,6 +44,6 @@ internal static class UsageApi
             u.Id, u.At, u.RequestId, u.TeamId, u.DeveloperId, u.ApiKeyId, u.Agent, u.SessionId, u.Surface, u.RequestedModel, u.UpstreamModel,
             u.ProviderAccountId, u.Billing.ToString().ToLowerInvariant(), u.Status, u.OverBudget, u.InputTokens, u.OutputTokens, u.CacheWriteTokens, u.CacheReadTokens,
             u.ReasoningTokens, u.TotalTokens, u.CostUsd, u.LatencyMs, u.TimeToFirstByteMs, u.Streamed, u.Error, u.UsageEstimated,
-            u.CacheWrite1hTokens, u.WebSearchRequests, u.LongContext, u.Attempts, u.Failovers)).ToList());
+            u.CacheWrite1hTokens, u.WebSearchRequests, u.LongContext, u.Attempts, u.Failovers, u.UpstreamSurface)).ToList());
     }
 }

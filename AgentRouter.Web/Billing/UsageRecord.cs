@@ -19,7 +19,12 @@ public sealed class UsageRecord
     /// <summary>The agent's own session id when it sends one (Claude Code's <c>x-claude-code-session-id</c>).</summary>
     public string? SessionId { get; set; }
 
+    /// <summary>The caller's API operation, e.g. <c>anthropic.messages</c>.</summary>
     public required string Surface { get; set; }
+
+    /// <summary>The upstream's API operation when the request was translated to another dialect (e.g. <c>gemini.stream</c>
+    /// for Claude Code on a Gemini model); null when the upstream speaks the caller's dialect.</summary>
+    public string? UpstreamSurface { get; set; }
     public string? RequestedModel { get; set; }
     public string? UpstreamModel { get; set; }
     public Guid? ProviderAccountId { get; set; }
@@ -86,6 +91,7 @@ internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageR
         usage.Property(u => u.Agent).HasMaxLength(64);
         usage.Property(u => u.SessionId).HasMaxLength(100);
         usage.Property(u => u.Surface).HasMaxLength(32);
+        usage.Property(u => u.UpstreamSurface).HasMaxLength(32);
         usage.Property(u => u.RequestedModel).HasMaxLength(200);
         usage.Property(u => u.UpstreamModel).HasMaxLength(200);
         usage.Property(u => u.Billing).HasConversion<string>().HasMaxLength(16);

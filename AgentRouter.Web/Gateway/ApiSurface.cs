@@ -9,6 +9,9 @@ public sealed class ApiSurface
     public static readonly ApiSurface AnthropicMessages = new(ApiDialect.Anthropic, "anthropic.messages", "/v1/messages", hasModelInBody: true, RequestSchema.Anthropic);
     public static readonly ApiSurface AnthropicCountTokens = new(ApiDialect.Anthropic, "anthropic.count_tokens", "/v1/messages/count_tokens", hasModelInBody: true, RequestSchema.Anthropic);
     public static readonly ApiSurface OpenAIChat = new(ApiDialect.OpenAI, "openai.chat", "/chat/completions", hasModelInBody: true, RequestSchema.OpenAIChat);
+    public static readonly ApiSurface OpenAIResponses = new(ApiDialect.OpenAI, "openai.responses", "/responses", hasModelInBody: true, RequestSchema.OpenAIResponses);
+    /// <summary>OpenAI's input-token count for a Responses request: only ever an upstream of a translated count.</summary>
+    public static readonly ApiSurface OpenAIResponsesInputTokens = new(ApiDialect.OpenAI, "openai.input_tokens", "/responses/input_tokens", hasModelInBody: true, RequestSchema.OpenAIResponses);
     public static readonly ApiSurface GeminiGenerate = new(ApiDialect.Gemini, "gemini.generate", "generateContent", hasModelInBody: false, RequestSchema.Gemini);
     public static readonly ApiSurface GeminiStream = new(ApiDialect.Gemini, "gemini.stream", "streamGenerateContent", hasModelInBody: false, RequestSchema.Gemini);
     public static readonly ApiSurface GeminiCountTokens = new(ApiDialect.Gemini, "gemini.count_tokens", "countTokens", hasModelInBody: false, RequestSchema.Gemini);

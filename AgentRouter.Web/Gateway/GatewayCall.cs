@@ -13,6 +13,9 @@ public sealed record GatewayCall(string RequestId, DateTimeOffset At, ApiSurface
     /// <summary>Where the profile sends it, once authorized.</summary>
     public ModelRoute? Route { get; init; }
 
+    /// <summary>The upstream's API operation when the call is translated to another dialect; null when it speaks the caller's.</summary>
+    public string? UpstreamSurface { get; init; }
+
     public UsageBilling Billing { get; init; }
 
     /// <summary>Admitted past a budget in warn mode.</summary>
@@ -32,6 +35,7 @@ public sealed record GatewayCall(string RequestId, DateTimeOffset At, ApiSurface
             Agent = Agent,
             SessionId = SessionId,
             Surface = Surface.Name,
+            UpstreamSurface = UpstreamSurface,
             RequestedModel = RequestedModel,
             UpstreamModel = outcome.Trail?.ServedBy?.UpstreamModel ?? Route?.UpstreamModel,
             ProviderAccountId = outcome.Trail?.ServedBy?.Account.Id ?? Route?.Account.Id,

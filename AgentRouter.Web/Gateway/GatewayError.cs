@@ -23,7 +23,13 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
             return;
         context.Response.StatusCode = Status;
         context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        await WriteBodyAsync(context.Response.Body, dialect, context.TraceIdentifier);
+    }
+
+    /// <summary>Writes the error's JSON body in the dialect's shape (for a caller that owns the status and headers).</summary>
+    public async Task WriteBodyAsync(Stream body, ApiDialect dialect, string requestId)
+    {
+        await using var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         switch (dialect)
         {
             case ApiDialect.Anthropic:
@@ -34,7 +40,7 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
                 json.WriteString("type", AnthropicType);
                 json.WriteString("message", Message);
                 json.WriteEndObject();
-                json.WriteString("request_id", context.TraceIdentifier);
+                json.WriteString("request_id", requestId);
                 json.WriteEndObject();
                 break;
             case ApiDialect.OpenAI:

@@ -43,6 +43,7 @@ public static class GatewayExtensions
         gateway.MapPost("/v1/messages", (HttpContext context, GatewayHandler handler) => handler.HandleAsync(context, ApiSurface.AnthropicMessages, null));
         gateway.MapPost("/v1/messages/count_tokens", (HttpContext context, GatewayHandler handler) => handler.HandleAsync(context, ApiSurface.AnthropicCountTokens, null));
         gateway.MapPost("/v1/chat/completions", (HttpContext context, GatewayHandler handler) => handler.HandleAsync(context, ApiSurface.OpenAIChat, null));
+        gateway.MapPost("/v1/responses", (HttpContext context, GatewayHandler handler) => handler.HandleAsync(context, ApiSurface.OpenAIResponses, null));
         gateway.MapPost("/v1beta/models/{target}", (HttpContext context, string target, GatewayHandler handler) =>
         {
             // "{model}:{method}", e.g. "gemini-2.5-pro:streamGenerateContent".
@@ -90,7 +91,7 @@ public static class GatewayExtensions
     private static string? AllowedMethod(string path)
     {
         var trimmed = path.TrimEnd('/');
-        if (trimmed is "/v1/messages" or "/v1/messages/count_tokens" or "/v1/chat/completions")
+        if (trimmed is "/v1/messages" or "/v1/messages/count_tokens" or "/v1/chat/completions" or "/v1/responses")
             return HttpMethods.Post;
         if (trimmed == "/v1/models" || trimmed == "/v1beta/models")
             return HttpMethods.Get;

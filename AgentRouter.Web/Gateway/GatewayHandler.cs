@@ -7,6 +7,7 @@ using AgentRouter.Web.Billing;
 using AgentRouter.Web.Pricing;
 using AgentRouter.Web.RateLimits;
 using AgentRouter.Web.Telemetry;
+using AgentRouter.Web.Translation;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -136,14 +137,16 @@ public sealed class GatewayHandler(
             await Refuse(context, progress, GatewayError.Forbidden(NotApprovedMessage(requested, grant.Team, surface)), UsageErrors.ModelNotApproved);
             return;
         }
-        var adapter = route.Account.Adapter;
-        if (!adapter.Serves(surface))
+        // A model served through another provider's API: the request is translated, or refused naming what cannot map.
+        GatewayError? untranslatable = null;
+        var translation = route.Account.Adapter.Serves(surface) ? null
+            : Translator.Prepare(context, surface, route, body, requested, route.Limits?.MaxOutputTokens ?? budgetOptions.Value.DefaultMaxTokens, out untranslatable);
+        progress.Call = call = call with { Route = route, UpstreamSurface = translation?.Upstream.Name };
+        if (untranslatable is not null)
         {
-            await Refuse(context, progress, GatewayError.InvalidRequest(
-                $"Model '{requested}' is served through the {adapter.DisplayName} API; call it with that API's SDK or endpoint."), UsageErrors.WrongApi);
+            await Refuse(context, progress, untranslatable, UsageErrors.NotTranslatable);
             return;
         }
-        progress.Call = call = call with { Route = route };
         if (body.OutputLimit > route.Limits?.MaxOutputTokens)
         {
             await Refuse(context, progress, GatewayError.InvalidRequest(
@@ -196,7 +199,7 @@ public sealed class GatewayHandler(
         var outcome = CallOutcome.None;
         try
         {
-            outcome = progress.Outcome = await ForwardAndObserveAsync(context, call, route, body, started, passthroughToken, estimate);
+            outcome = progress.Outcome = await ForwardAndObserveAsync(context, call, route, body, started, passthroughToken, estimate, translation);
             await CostReport.Of(context).CompleteAsync(outcome.Charge.Usd, admission, outcome.Usage.Total, context.RequestAborted.IsCancellationRequested, context.RequestAborted);
         }
         finally
@@ -207,37 +210,48 @@ public sealed class GatewayHandler(
     }
 
     private async Task<CallOutcome> ForwardAndObserveAsync(HttpContext context, GatewayCall call, ModelRoute route, RequestBody body, long started,
-        string? passthroughToken, TokenUsage estimate)
+        string? passthroughToken, TokenUsage estimate, Translation.Translation? translation)
     {
         // Step 5: forward. OpenAI only reports usage on streams when asked: the gateway always asks, and hides the
         // answer from a client that did not.
         var surface = call.Surface;
-        var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream;
+        var askForStreamUsage = surface == ApiSurface.OpenAIChat && body.Stream && translation is null;
         var withholdUsageChunk = askForStreamUsage && !body.IncludeUsage;
         context.Request.Headers.TransferEncoding = default;
 
+        // The tap reads the upstream's own usage in the upstream's dialect; a translation sits between it and the caller.
         var clientBody = context.Response.Body;
-        var tap = new UsageTap(CostReport.Of(context).Wrap(clientBody, body.Stream || surface.StreamsByPath), context.Response, surface.Dialect, withholdUsageChunk);
+        var reported = CostReport.Of(context).Wrap(clientBody, body.Stream || surface.StreamsByPath);
+        var tap = new UsageTap(translation?.WrapResponse(reported, context) ?? reported, context.Response, (translation?.Upstream ?? surface).Dialect, withholdUsageChunk);
         context.Response.Body = tap;
         var error = ForwarderError.None;
         UpstreamPlan? plan = null;
         UpstreamTransformer? transformer = null;
         // Failover (Routing/): each attempt goes to the next target; an answer that may fail over is held back meanwhile.
-        var attempts = failover.Start(route, t => t.Account.Adapter.Serves(surface) && (passthroughToken is null || t.Account.Adapter.AcceptsSubscriptionToken));
+        // A translated call only fails over to targets that speak the same upstream API (the translation and the tap are
+        // set up for it).
+        var attempts = failover.Start(route, t => t.Account.Adapter.Serves(translation?.Upstream ?? surface)
+            && (passthroughToken is null || t.Account.Adapter.AcceptsSubscriptionToken));
         try
         {
             while (attempts.TryNext(out route))
             {
                 // A target of another kind may have replaced the whole body (Vertex AI, Bedrock): start from the body as read.
                 body.Restore();
-                var upstreamCall = new UpstreamCall(surface, route.Account, route.UpstreamModel, body, ForwardedHeaders.FilterQuery(context.Request.QueryString),
-                    context.Request.Headers, askForStreamUsage, passthroughToken);
+                var upstreamCall = translation?.UpstreamCall(route, context.Request.Headers, passthroughToken)
+                    ?? new UpstreamCall(surface, route.Account, route.UpstreamModel, body, ForwardedHeaders.FilterQuery(context.Request.QueryString),
+                        context.Request.Headers, askForStreamUsage, passthroughToken);
                 plan = await route.Account.Adapter.PlanAsync(upstreamCall, context.RequestAborted);
+                if (translation is not null)
+                    plan = translation.Adjust(plan);
+                // The translated body is this attempt's own; it goes back to the pool once the attempt is done.
+                using var translated = translation is null ? null : upstreamCall.Body;
                 if (plan.Refusal is not null)
                     break;
-                context.Request.Body = body.AsStream();
-                context.Request.ContentLength = body.Length;
-                transformer = new UpstreamTransformer(plan, route.Account, call.RequestId, body.Memory);
+                var sent = upstreamCall.Body;
+                context.Request.Body = sent.AsStream();
+                context.Request.ContentLength = sent.Length;
+                transformer = new UpstreamTransformer(plan, route.Account, call.RequestId, sent.Memory);
                 using var upstreamSpan = RouterTelemetry.StartUpstream(route.Account, plan.Url);
                 var account = route.Account;
                 error = await attempts.SendAsync(context, route, transformer, t => forwarder.SendAsync(context, account.BaseUrl, clients.For(account), _forwarding, t));
@@ -261,6 +275,8 @@ public sealed class GatewayHandler(
             if (plan?.Decoder is { } decoder && transformer?.UpstreamStatus is > 0)
                 await decoder.CompleteAsync(context.RequestAborted);
             await tap.CompleteAsync(context.RequestAborted);
+            if (translation is not null)
+                await translation.CompleteAsync(context.RequestAborted);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
@@ -351,7 +367,7 @@ public sealed class GatewayHandler(
 
     private static string NotApprovedMessage(string requested, TeamPolicy team, ApiSurface surface)
     {
-        var approved = team.Models.Where(m => m.Account.Adapter.Serves(surface)).Select(m => m.PublicName).ToList();
+        var approved = team.Models.Where(m => Translator.CanServe(surface, m.Account.Adapter)).Select(m => m.PublicName).ToList();
         return approved.Count == 0
             ? $"Model '{requested}' is not approved for team '{team.Slug}', and its profile approves no models for this API. Ask your platform team."
             : $"Model '{requested}' is not approved for team '{team.Slug}'. Approved models: {string.Join(", ", approved)}.";

@@ -30,7 +30,7 @@ public sealed class ModelListing(KeyIdentifier identifier)
             ApiDialect.OpenAI => ApiSurface.OpenAIChat,
             _ => ApiSurface.GeminiGenerate,
         };
-        var models = grant.Team.Models.Where(m => m.Account.Adapter.Serves(surface)).Select(m => m.PublicName).ToList();
+        var models = grant.Team.Models.Where(m => Translation.Translator.CanServe(surface, m.Account.Adapter)).Select(m => m.PublicName).ToList();
         if (id is not null)
         {
             if (dialect == ApiDialect.Gemini && id.StartsWith("models/", StringComparison.Ordinal))

@@ -55,6 +55,14 @@ public sealed class RequestBody : IDisposable
     /// <summary>Whether an OpenAI caller asked for the usage chunk (<c>stream_options.include_usage</c>).</summary>
     public bool IncludeUsage { get; private set; }
 
+    /// <summary>A body the gateway wrote itself (a translated request), to be read and sent like a caller's.</summary>
+    public static RequestBody FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes.Length));
+        bytes.CopyTo(buffer);
+        return new RequestBody(buffer, bytes.Length);
+    }
+
     /// <summary>Reads the whole body, refusing it past <paramref name="limit"/> bytes.</summary>
     public static async Task<(RequestBody? Body, GatewayError? Error)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {

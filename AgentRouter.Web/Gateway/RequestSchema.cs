@@ -31,6 +31,10 @@ public sealed class RequestSchema
          (RequestField.MaxTokens, ["max_tokens"]), (RequestField.MaxCompletionTokens, ["max_completion_tokens"]), (RequestField.Choices, ["n"])],
         streamOptions: [(RequestField.IncludeUsage, ["include_usage"])]);
 
+    /// <summary>The OpenAI Responses API: one output limit, <c>max_output_tokens</c>.</summary>
+    public static readonly RequestSchema OpenAIResponses = new(
+        [(RequestField.Model, ["model"]), (RequestField.Stream, ["stream"]), (RequestField.MaxOutputTokens, ["max_output_tokens"])]);
+
     /// <summary>Google's JSON mapping accepts both the lowerCamel and the original snake_case name of every field.</summary>
     public static readonly RequestSchema Gemini = new(
         [(RequestField.Model, ["model"]), (RequestField.GenerationConfig, ["generationConfig", "generation_config"])],

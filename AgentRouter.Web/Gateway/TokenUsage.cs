@@ -40,6 +40,9 @@ public struct TokenUsage
                     ApplyAnthropic(usage);
                 return false;
             case ApiDialect.OpenAI:
+                // The Responses API's stream events nest the response (and its usage) in "response".
+                if (root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object)
+                    root = response;
                 if (!root.TryGetProperty("usage", out usage) || usage.ValueKind != JsonValueKind.Object)
                     return false;
                 ApplyOpenAI(usage);
@@ -68,6 +71,17 @@ public struct TokenUsage
 
     private void ApplyOpenAI(JsonElement usage)
     {
+        if (usage.TryGetProperty("input_tokens", out _))
+        {
+            // The Responses API: input_tokens includes the cached part; output_tokens includes reasoning.
+            Reported = true;
+            var input = Number(usage, "input_tokens");
+            CacheRead = usage.TryGetProperty("input_tokens_details", out var inputDetails) ? Number(inputDetails, "cached_tokens") : 0;
+            Input = Math.Max(0, input - CacheRead);
+            Output = Number(usage, "output_tokens");
+            Reasoning = usage.TryGetProperty("output_tokens_details", out var outputDetails) ? Number(outputDetails, "reasoning_tokens") : 0;
+            return;
+        }
         // prompt_tokens includes the cached part; completion_tokens includes reasoning.
         Reported = true;
         var prompt = Number(usage, "prompt_tokens");

@@ -8,6 +8,8 @@ public static class UsageErrors
     public const string RequestTooLarge = "request_too_large";
     public const string ModelNotApproved = "model_not_approved";
     public const string WrongApi = "wrong_api";
+    /// <summary>The model is served through another provider's API and the request uses a feature that cannot be translated.</summary>
+    public const string NotTranslatable = "not_translatable";
     public const string BillingMode = "billing_mode";
     public const string BudgetExceeded = "budget_exceeded";
     public const string BudgetUnavailable = "budget_unavailable";

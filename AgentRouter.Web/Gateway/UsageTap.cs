@@ -223,9 +223,9 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
             else if (line.StartsWith("event:"u8))
             {
                 var name = line[6..].Trim((byte)' ');
-                if (name.SequenceEqual("message_stop"u8))
+                if (name.SequenceEqual("message_stop"u8) || name.SequenceEqual("response.completed"u8) || name.SequenceEqual("response.incomplete"u8))
                     _completed = true;
-                else if (name.SequenceEqual("error"u8))
+                else if (name.SequenceEqual("error"u8) || name.SequenceEqual("response.failed"u8))
                     _errorEvent = true;
             }
         }
@@ -281,8 +281,10 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
         {
             if (type.ValueEquals("error"u8))
                 _errorEvent = true;
-            else if (type.ValueEquals("message_stop"u8))
+            else if (type.ValueEquals("message_stop"u8) || type.ValueEquals("response.completed"u8) || type.ValueEquals("response.incomplete"u8))
                 _completed = true;
+            else if (type.ValueEquals("response.failed"u8))
+                _errorEvent = true;
         }
         if (dialect == ApiDialect.Gemini && root.TryGetProperty("candidates", out var candidates) && candidates.ValueKind == JsonValueKind.Array)
         {

@@ -33,7 +33,8 @@ public sealed class SandboxAdapter(IOptions<GatewayOptions> options) : IProvider
         return new(null, null);
     }
 
-    public bool Serves(ApiSurface surface) => true;
+    /// <summary>Every dialect but OpenAI's Responses API, which reaches the sandbox translated (see <c>Translation/</c>).</summary>
+    public bool Serves(ApiSurface surface) => surface != ApiSurface.OpenAIResponses && surface != ApiSurface.OpenAIResponsesInputTokens;
 
     public bool IsHeaderAllowed(string name) => ForwardedHeaders.IsCommon(name) || ForwardedHeaders.Contains(DialectHeaders, name);
 

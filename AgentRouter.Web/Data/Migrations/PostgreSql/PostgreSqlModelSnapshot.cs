@@ -766,6 +766,10 @@ namespace AgentRouter.Web.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("UpstreamSurface")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<bool>("UsageEstimated")
                         .HasColumnType("boolean");
 

@@ -745,6 +745,10 @@ namespace AgentRouter.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UpstreamSurface")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("UsageEstimated")
                         .HasColumnType("INTEGER");
 
