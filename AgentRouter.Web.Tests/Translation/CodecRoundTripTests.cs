@@ -230,6 +230,9 @@ public sealed class CodecRoundTripTests
     {
         { "Anthropic", """{"model":"m","max_tokens":10,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"hi"}]}""", "web_search_20250305" },
         { "Anthropic", """{"model":"m","max_tokens":10,"mcp_servers":[{"type":"url","url":"https://x"}],"messages":[{"role":"user","content":"hi"}]}""", "mcp_servers" },
+        { "Anthropic", """{"model":"m","max_tokens":10,"context_management":{"edits":[{"type":"clear_tool_uses_20250919","trigger":{"type":"input_tokens","value":30000}}]},"messages":[{"role":"user","content":"hi"}]}""", "clear_tool_uses_20250919" },
+        { "Anthropic", """{"model":"m","max_tokens":10,"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":{"type":"thinking_turns","value":1}}]},"messages":[{"role":"user","content":"hi"}]}""", "clear_thinking_20251015" },
+        { "Anthropic", """{"model":"m","max_tokens":10,"output_config":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}""", "effort" },
         { "OpenAIChat", """{"model":"m","n":2,"messages":[{"role":"user","content":"hi"}]}""", "\"n\"" },
         { "OpenAIChat", """{"model":"m","logprobs":true,"messages":[{"role":"user","content":"hi"}]}""", "logprobs" },
         { "OpenAIResponses", """{"model":"m","previous_response_id":"resp_1","input":"hi"}""", "previous_response_id" },
@@ -245,5 +248,18 @@ public sealed class CodecRoundTripTests
         var refusal = Assert.Throws<NotTranslatableException>(() => Codec(caller).DecodeRequest(JsonNode.Parse(body)!.AsObject(), "the target"));
 
         Assert.Contains(named, refusal.Message);
+    }
+
+    /// <summary>What Claude Code sends on every turn (seen on the wire from 2.1.197): context editing that keeps all
+    /// thinking changes nothing, and its title request's structured output comes as <c>output_config.format</c>.</summary>
+    [Fact]
+    public void ClaudeCodesNoOpContextEditing_AndOutputConfigFormat_Translate()
+    {
+        var body = """{"model":"m","max_tokens":32000,"thinking":{"type":"enabled","budget_tokens":31999},"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},"output_config":{"format":{"type":"json_schema","schema":{"type":"object","properties":{"title":{"type":"string"}},"required":["title"]}}},"messages":[{"role":"user","content":"hi"}]}""";
+
+        var request = Codec("Anthropic").DecodeRequest(JsonNode.Parse(body)!.AsObject(), "the target");
+
+        Assert.Equal("title", request.Format!.Schema!["required"]![0]!.GetValue<string>());
+        Assert.True(request.Reasoning!.Enabled);
     }
 }

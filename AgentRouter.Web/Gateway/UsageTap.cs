@@ -14,7 +14,7 @@ namespace AgentRouter.Web.Gateway;
 /// asks for <c>identity</c>) passes to the client as it came, and a copy is decoded for reading once it has passed.
 /// <see cref="Problem"/> says why the usage of a successful answer is not exact: the stream carried an error event
 /// or ended before its last event, or the answer reported no usage, or could not be read.</remarks>
-public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dialect, bool withholdUsageChunk) : Stream
+public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dialect, bool withholdUsageChunk) : WriteOnlyStream
 {
     /// <summary>Most of a JSON answer kept for parsing; larger answers are passed through unparsed.</summary>
     private const int MaxJsonCopy = 16 * 1024 * 1024;
@@ -372,12 +372,4 @@ public sealed class UsageTap(Stream inner, HttpResponse response, ApiDialect dia
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -10,7 +10,7 @@ internal delegate byte[]? McpMessageInspector(JsonElement message);
 /// <summary>Wraps a response body and hands every JSON-RPC message in it to an inspector as it passes: a JSON answer
 /// is one message, an SSE answer one message per event. SSE events are released one by one as soon as each is
 /// complete, so notifications stream through; only the event being read is held. Anything else passes untouched.</summary>
-internal sealed class McpMessageStream(Stream inner, Func<string?> contentType, McpMessageInspector inspect, int maxMessageBytes) : Stream
+internal sealed class McpMessageStream(Stream inner, Func<string?> contentType, McpMessageInspector inspect, int maxMessageBytes) : Gateway.WriteOnlyStream
 {
     private enum Mode { Undecided, Json, EventStream, Passthrough }
 
@@ -179,12 +179,4 @@ internal sealed class McpMessageStream(Stream inner, Func<string?> contentType, 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

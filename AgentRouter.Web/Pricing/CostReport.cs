@@ -129,7 +129,7 @@ public sealed class CostReport
 
     /// <summary>Holds what the forwarder writes (flushes included) until released; past <see cref="MaxHold"/> it lets
     /// everything through.</summary>
-    private sealed class HoldingStream(Stream inner) : Stream
+    private sealed class HoldingStream(Stream inner) : Gateway.WriteOnlyStream
     {
         private byte[] _held = [];
         private int _length;
@@ -172,13 +172,5 @@ public sealed class CostReport
         public override void Flush() { if (_passThrough) inner.Flush(); }
         public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

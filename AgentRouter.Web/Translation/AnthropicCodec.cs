@@ -14,7 +14,10 @@ public sealed class AnthropicCodec : IDialectCodec
     public const string StructuredOutputsBeta = "structured-outputs-2025-11-13";
 
     private static readonly HashSet<string> Known =
-        ["model", "messages", "system", "max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "tools", "tool_choice", "thinking", "metadata", "output_format", "service_tier"];
+        ["model", "messages", "system", "max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "tools", "tool_choice", "thinking", "metadata", "output_format", "service_tier",
+        "context_management", "output_config"];
+
+    private static readonly HashSet<string> KnownOutputConfig = ["format"];
 
     public string Name => "the Anthropic Messages API";
 
@@ -89,13 +92,40 @@ public sealed class AnthropicCodec : IDialectCodec
                 var other => throw new NotTranslatableException($"thinking type '{other}' cannot be translated."),
             };
         }
-        if (Json.Object(body["output_format"], "output_format") is { } format)
+        if (Json.Object(body["output_config"], "output_config") is { } outputConfig)
         {
-            if (Json.String(format["type"], "output_format.type") != "json_schema")
-                throw new NotTranslatableException("Only output_format type 'json_schema' can be translated.");
+            Json.OnlyKnown(outputConfig, "output_config.", target, KnownOutputConfig);
+            if (body["output_format"] is not null && outputConfig["format"] is not null)
+                throw new NotTranslatableException("Send the output format once: \"output_format\" or \"output_config.format\".");
+        }
+        foreach (var (field, value) in new[] { ("output_format", body["output_format"]), ("output_config.format", body["output_config"]?["format"]) })
+        {
+            if (Json.Object(value, field) is not { } format)
+                continue;
+            if (Json.String(format["type"], field + ".type") != "json_schema")
+                throw new NotTranslatableException($"Only {field} type 'json_schema' can be translated.");
             request.Format = new OutputFormat(format["schema"]?.DeepClone(), null, true);
         }
+        KeepsEveryThinkingBlock(Json.Object(body["context_management"], "context_management"), target);
         return request;
+    }
+
+    /// <summary>Context editing is Anthropic's own server-side pruning of the conversation: no other provider does it, so
+    /// only edits that change nothing translate (Claude Code sends <c>clear_thinking</c> keeping all thinking); any edit
+    /// that would remove something is refused, naming it.</summary>
+    private static void KeepsEveryThinkingBlock(JsonObject? management, string target)
+    {
+        if (management is null)
+            return;
+        Json.OnlyKnown(management, "context_management.", target, ["edits"]);
+        foreach (var edit in Json.Objects(management["edits"], "context_management.edits"))
+        {
+            var type = Json.RequiredString(edit["type"], "context_management.edits[].type");
+            var keepsAll = type.StartsWith("clear_thinking_", StringComparison.Ordinal)
+                && edit.Count == 2 && edit["keep"] is JsonValue keep && keep.TryGetValue<string>(out var kept) && kept == "all";
+            if (!keepsAll)
+                throw new NotTranslatableException($"The context_management edit '{type}' prunes the conversation on Anthropic's servers, which {target} cannot do.");
+        }
     }
 
     private static List<Part> DecodeContent(JsonNode? content, ChatRequest request, string where)

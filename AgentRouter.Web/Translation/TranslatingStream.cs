@@ -8,7 +8,7 @@ namespace AgentRouter.Web.Translation;
 /// event as its lines arrive (only a partial line is held); a whole JSON answer, which cannot be translated in part,
 /// is translated once complete; an upstream error is answered in the caller's error shape with the upstream's status.
 /// Sits inside the usage tap, which still reads the upstream's own usage.</summary>
-internal sealed class TranslatingStream(Stream inner, HttpContext context, Translation translation) : Stream
+internal sealed class TranslatingStream(Stream inner, HttpContext context, Translation translation) : Gateway.WriteOnlyStream
 {
     /// <summary>Most of a whole answer (or an error) held for translation.</summary>
     private const int MaxWhole = 16 * 1024 * 1024;
@@ -219,12 +219,4 @@ internal sealed class TranslatingStream(Stream inner, HttpContext context, Trans
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => _mode == Mode.Stream ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

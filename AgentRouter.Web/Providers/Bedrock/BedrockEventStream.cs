@@ -13,7 +13,7 @@ namespace AgentRouter.Web.Providers.Bedrock;
 /// <c>chunk</c> event's base64 payload is the JSON of one Anthropic event, written as <c>event: &lt;type&gt;</c> and
 /// <c>data: &lt;json&gt;</c>, frame by frame as they arrive, never the whole answer. An exception event becomes an SSE
 /// <c>error</c> event, or, when it is the first thing Bedrock says, an error answer with its own status.</summary>
-public sealed class BedrockEventStream : Stream
+public sealed class BedrockEventStream : Gateway.WriteOnlyStream
 {
     private readonly Stream _client;
     private readonly HttpResponse _response;
@@ -282,12 +282,4 @@ public sealed class BedrockEventStream : Stream
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
