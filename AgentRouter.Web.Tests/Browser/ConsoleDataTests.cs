@@ -65,7 +65,9 @@ public sealed class ConsoleDataTests(ConsoleDataTests.Store fixture) : IClassFix
         // A filter picked in the page goes into the URL.
         await page.Locator("[data-testid=filter-status]").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "Failed (400 and above)" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("status=failed"));
+        await SelectShowsAsync(page, "filter-status", "Failed (400 and above)");
+        // The page rewrites its URL in place (history.replaceState): poll the URL rather than wait for a navigation's load.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("status=failed"));
         Assert.Contains($"team={team.Id}", page.Url);
 
         await page.ReloadAsync();
