@@ -58,6 +58,16 @@ public sealed class VertexRequestsTests
         Assert.Equal(3, json.EnumerateObject().Count());
     }
 
+    [Theory]
+    [InlineData("""{"anthropic_beta":["context-1m-2025-08-07"],"messages":[]}""")]
+    [InlineData("""{"anthropic\u005fbeta":["context-1m-2025-08-07"],"messages":[]}""")]
+    public void ABetaInTheBody_IsNotForwarded_SoTheAccountsAcceptedListCannotBeBypassed(string body)
+    {
+        var edited = JsonSerializer.Deserialize<JsonElement>(VertexRequests.AnthropicBody(Encoding.UTF8.GetBytes(body), keepModel: false));
+
+        Assert.Equal(["anthropic_version", "messages"], edited.EnumerateObject().Select(p => p.Name));
+    }
+
     [Fact]
     public void ABodyOfOnlyTheModel_BecomesOnlyTheVersion() =>
         Assert.Equal("""{"anthropic_version":"vertex-2023-10-16"}""",

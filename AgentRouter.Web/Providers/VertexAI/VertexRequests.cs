@@ -55,7 +55,10 @@ public static class VertexRequests
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var start = (int)reader.TokenStartIndex;
-            var drop = reader.ValueTextEquals("anthropic_version"u8) || !keepModel && reader.ValueTextEquals("model"u8);
+            // Betas travel only in the anthropic-beta header, filtered by the account's accepted list: a body copy would
+            // pass that filter by (names compared unescaped, as the provider reads them).
+            var drop = reader.ValueTextEquals("anthropic_version"u8) || reader.ValueTextEquals("anthropic_beta"u8)
+                || !keepModel && reader.ValueTextEquals("model"u8);
             reader.Read();
             reader.Skip();
             if (drop)
