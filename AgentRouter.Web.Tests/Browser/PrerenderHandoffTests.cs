@@ -1,0 +1,205 @@
+using System.Data.Common;
+using AgentRouter.Web.Admin;
+using AgentRouter.Web.Audit;
+using AgentRouter.Web.Billing;
+using AgentRouter.Web.Console.Account;
+using AgentRouter.Web.Data;
+using AgentRouter.Web.Tests.Billing;
+using AgentRouter.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace AgentRouter.Web.Tests.Browser;
+
+/// <summary>The console prerenders each page and then renders it again when the circuit starts. Overview, Finance and the
+/// request log read usage once per page view (the prerender's result is handed to the interactive render), and read
+/// again when a filter changes. The store counts every command that reads usage records or roll-ups; the expected count
+/// is what the page's own read-model calls cost when made directly.</summary>
+public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) : IClassFixture<PrerenderHandoffTests.Store>
+{
+    private const string Password = ConsoleFlowTests.Password;
+    private const string Email = "handoff-admin@corp.example";
+
+    public sealed class Store : IAsyncLifetime
+    {
+        public CountingRouter Router { get; } = new();
+        public BrowserFixture Browser { get; }
+        public UsageData Data { get; private set; } = null!;
+
+        public Store() => Browser = new BrowserFixture(Router);
+
+        public async ValueTask InitializeAsync()
+        {
+            await Browser.InitializeAsync();
+            var services = Router.Services;
+            var now = Router.Clock.GetUtcNow();
+            Data = await UsageData.GenerateAsync(services, new DateOnly(now.Year, now.Month, 1), count: 300, seed: 77);
+            await services.GetRequiredService<UsageRollupJob>().RunAsync(CancellationToken.None);
+            var users = services.GetRequiredService<ConsoleUsers>();
+            Assert.True((await users.CreateAsync(new CreateConsoleUserRequest(Email, Password, Roles.Admin), new Actor("test", now), CancellationToken.None)).Succeeded);
+        }
+
+        public ValueTask DisposeAsync() => Browser.DisposeAsync();
+    }
+
+    /// <summary>The router with every usage-reading command counted.</summary>
+    public sealed class CountingRouter : RouterFactory
+    {
+        public UsageReads Reads { get; } = new();
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(services => services.ConfigureDbContext<AppDbContext>(db => db.AddInterceptors(Reads)));
+        }
+    }
+
+    /// <summary>Counts commands that read the usage records or any roll-up level.</summary>
+    public sealed class UsageReads : DbCommandInterceptor
+    {
+        private static readonly string[] Tables = ["\"Usage\"", "\"UsageRollupsDaily\"", "\"UsageRollupsMonthly\"", "\"UsageRollups\"", "\"LatencyRollupsHourly\"", "\"McpCalls\""];
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            Note(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Note(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private void Note(DbCommand command)
+        {
+            if (Tables.Any(t => command.CommandText.Contains(t, StringComparison.Ordinal)))
+                Interlocked.Increment(ref _count);
+        }
+    }
+
+    private IServiceProvider Services => fixture.Router.Services;
+    private UsageReads Reads => fixture.Router.Reads;
+    private DateTimeOffset Now => fixture.Router.Clock.GetUtcNow();
+
+    /// <summary>How many usage-reading commands <paramref name="read"/> issues.</summary>
+    private async Task<int> CountAsync(Func<Task> read)
+    {
+        var before = Reads.Count;
+        await read();
+        return Reads.Count - before;
+    }
+
+    /// <summary>Signs in and waits until the landing page (Overview) is interactive, so its reads are behind us.</summary>
+    private async Task<IPage> SignInAsync()
+    {
+        var page = await fixture.Browser.NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("Email").FillAsync(Email);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        await page.Locator("[data-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("[data-testid=latency-panel]")).ToBeVisibleAsync();
+        return page;
+    }
+
+    [Fact]
+    public async Task Overview_ReadsUsageOncePerPageView_AndAgainForAnotherPeriod()
+    {
+        var (overview, latency) = (Services.GetRequiredService<AgentRouter.Web.Console.ConsoleQueries>(), Services.GetRequiredService<LatencyQueries>());
+        var view = await CountAsync(async () =>
+        {
+            await overview.OverviewAsync(CancellationToken.None);
+            await latency.ReportAsync(Now.AddHours(-24), Now, LatencyGrouping.Model, CancellationToken.None);
+        });
+        var change = await CountAsync(() => latency.ReportAsync(Now.AddDays(-14), Now, LatencyGrouping.Model, CancellationToken.None));
+        Assert.True(view > 0 && change > 0);
+        var page = await SignInAsync();
+
+        var before = Reads.Count;
+        await BrowserFixture.OpenAsync(page, "/");
+        await Assertions.Expect(page.Locator("[data-testid='This month-requests']")).Not.ToBeEmptyAsync();
+        // A change after load still reads: the latency panel's 14 days.
+        await page.Locator("[data-testid=latency-panel]").GetByText("14 days").ClickAsync();
+        await WaitForAsync(() => Reads.Count - before >= view + change);
+
+        Assert.Equal(view + change, Reads.Count - before);
+    }
+
+    [Fact]
+    public async Task Finance_ReadsUsageOncePerPageView_AndAgainWhenAFilterChanges()
+    {
+        var queries = Services.GetRequiredService<AttributionQueries>();
+        var calendar = Services.GetRequiredService<BillingCalendar>();
+        var team = fixture.Data.Teams[1];
+        var from = new DateOnly(calendar.DayOf(Now).Year, calendar.DayOf(Now).Month, 1);
+        var filter = new AttributionQuery(from, calendar.DayOf(Now), null, null, null, null, null).ToFilter(calendar, fixture.Router.Clock)!;
+        var view = await CountAsync(async () =>
+        {
+            await queries.ChoicesAsync(CancellationToken.None);
+            await queries.ReportAsync(filter, CancellationToken.None);
+            await queries.ToolCallsAsync(filter, CancellationToken.None);
+        });
+        var teamFilter = filter with { TeamId = team.Id };
+        var change = await CountAsync(async () =>
+        {
+            await queries.ReportAsync(teamFilter, CancellationToken.None);
+            await queries.ToolCallsAsync(teamFilter, CancellationToken.None);
+        });
+        var teamRequests = (await queries.ReportAsync(teamFilter, CancellationToken.None)).Totals.Requests;
+        var page = await SignInAsync();
+
+        // Filters from the URL still apply: the period comes from it.
+        var before = Reads.Count;
+        await BrowserFixture.OpenAsync(page, $"/finance?from={filter.From:yyyy-MM-dd}&to={filter.To:yyyy-MM-dd}");
+        await Assertions.Expect(page.Locator("[data-testid=total-requests]")).Not.ToBeEmptyAsync();
+        await page.Locator("[data-testid=filter-team]").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = team.Name }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"teamId={team.Id}"));
+        await Assertions.Expect(page.Locator("[data-testid=total-requests]")).ToHaveTextAsync(teamRequests.ToString("N0", System.Globalization.CultureInfo.CurrentCulture));
+
+        Assert.Equal(view + change, Reads.Count - before);
+    }
+
+    [Fact]
+    public async Task RequestLog_ReadsUsageOncePerPageView_AndAgainWhenAFilterChanges()
+    {
+        var queries = Services.GetRequiredService<RequestLogQueries>();
+        var filter = new RequestLogFilter(Last: "30d");
+        var view = await CountAsync(async () =>
+        {
+            await queries.ChoicesAsync(null, CancellationToken.None);
+            await queries.PageAsync(filter, null, 50, CancellationToken.None);
+        });
+        var change = await CountAsync(() => queries.PageAsync(filter with { Status = "failed" }, null, 50, CancellationToken.None));
+        var failed = (await queries.PageAsync(filter with { Status = "failed" }, null, 50, CancellationToken.None)).Rows.Count;
+        var page = await SignInAsync();
+
+        var before = Reads.Count;
+        await BrowserFixture.OpenAsync(page, "/requests?last=30d");
+        await Assertions.Expect(page.Locator("[data-testid=request-row]").First).ToBeVisibleAsync();
+        await page.Locator("[data-testid=filter-status]").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Failed (400 and above)" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("status=failed"));
+        await Assertions.Expect(page.Locator("[data-testid=request-row]")).ToHaveCountAsync(failed);
+
+        Assert.Equal(view + change, Reads.Count - before);
+    }
+
+    /// <summary>Bounded polling of a condition: the latency panel shows its new period before its read has finished.</summary>
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition() && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+    }
+}
