@@ -14,10 +14,10 @@ using Microsoft.Playwright;
 
 namespace AgentRouter.Web.Tests.Browser;
 
-/// <summary>The console prerenders each page and then renders it again when the circuit starts. Overview, Finance and the
-/// request log read usage once per page view (the prerender's result is handed to the interactive render), and read
-/// again when a filter changes. The store counts every command that reads usage records or roll-ups; the expected count
-/// is what the page's own read-model calls cost when made directly.</summary>
+/// <summary>The console prerenders each page and then renders it again when the circuit starts. Overview, Finance, the
+/// request log and a team's page read once per page view (the prerender's result is handed to the interactive render),
+/// and read again when a filter changes. The store logs every command; the expected count of commands on the tables a page
+/// reads is what the page's own read-model calls cost when made directly.</summary>
 public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) : IClassFixture<PrerenderHandoffTests.Store>
 {
     private const string Password = ConsoleFlowTests.Password;
@@ -48,7 +48,7 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
     /// <summary>The router with every usage-reading command counted.</summary>
     public sealed class CountingRouter : RouterFactory
     {
-        public UsageReads Reads { get; } = new();
+        public Commands Reads { get; } = new();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -57,44 +57,41 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
         }
     }
 
-    /// <summary>Counts commands that read the usage records or any roll-up level.</summary>
-    public sealed class UsageReads : DbCommandInterceptor
+    /// <summary>Every command that read through a data reader, by text.</summary>
+    public sealed class Commands : DbCommandInterceptor
     {
-        private static readonly string[] Tables = ["\"Usage\"", "\"UsageRollupsDaily\"", "\"UsageRollupsMonthly\"", "\"UsageRollups\"", "\"LatencyRollupsHourly\"", "\"McpCalls\""];
-        private int _count;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _texts = new();
 
-        public int Count => Volatile.Read(ref _count);
+        /// <summary>How many commands so far mentioned any of these tables.</summary>
+        public int Count(IReadOnlyList<string> tables) => _texts.Count(text => tables.Any(t => text.Contains($"\"{t}\"", StringComparison.Ordinal)));
 
         public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
         {
-            Note(command);
+            _texts.Enqueue(command.CommandText);
             return result;
         }
 
         public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
             InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
-            Note(command);
+            _texts.Enqueue(command.CommandText);
             return ValueTask.FromResult(result);
-        }
-
-        private void Note(DbCommand command)
-        {
-            if (Tables.Any(t => command.CommandText.Contains(t, StringComparison.Ordinal)))
-                Interlocked.Increment(ref _count);
         }
     }
 
+    /// <summary>The usage records and every roll-up level.</summary>
+    private static readonly string[] UsageTables = ["Usage", "UsageRollupsDaily", "UsageRollupsMonthly", "UsageRollups", "LatencyRollupsHourly", "McpCalls"];
+
     private IServiceProvider Services => fixture.Router.Services;
-    private UsageReads Reads => fixture.Router.Reads;
+    private Commands Reads => fixture.Router.Reads;
     private DateTimeOffset Now => fixture.Router.Clock.GetUtcNow();
 
-    /// <summary>How many usage-reading commands <paramref name="read"/> issues.</summary>
-    private async Task<int> CountAsync(Func<Task> read)
+    /// <summary>How many commands reading these tables (the usage tables by default) <paramref name="read"/> issues.</summary>
+    private async Task<int> CountAsync(Func<Task> read, IReadOnlyList<string>? tables = null)
     {
-        var before = Reads.Count;
+        var before = Reads.Count(tables ?? UsageTables);
         await read();
-        return Reads.Count - before;
+        return Reads.Count(tables ?? UsageTables) - before;
     }
 
     /// <summary>Signs in and waits until the landing page (Overview) is interactive, so its reads are behind us.</summary>
@@ -125,14 +122,14 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
         Assert.True(view > 0 && change > 0);
         var page = await SignInAsync();
 
-        var before = Reads.Count;
+        var before = Reads.Count(UsageTables);
         await BrowserFixture.OpenAsync(page, "/");
         await Assertions.Expect(page.Locator("[data-testid='This month-requests']")).Not.ToBeEmptyAsync();
         // A change after load still reads: the latency panel's 14 days.
         await page.Locator("[data-testid=latency-panel]").GetByText("14 days").ClickAsync();
-        await WaitForAsync(() => Reads.Count - before >= view + change);
+        await WaitForAsync(() => Reads.Count(UsageTables) - before >= view + change);
 
-        Assert.Equal(view + change, Reads.Count - before);
+        Assert.Equal(view + change, Reads.Count(UsageTables) - before);
     }
 
     [Fact]
@@ -159,7 +156,7 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
         var page = await SignInAsync();
 
         // Filters from the URL still apply: the period comes from it.
-        var before = Reads.Count;
+        var before = Reads.Count(UsageTables);
         await BrowserFixture.OpenAsync(page, $"/finance?from={filter.From:yyyy-MM-dd}&to={filter.To:yyyy-MM-dd}");
         await Assertions.Expect(page.Locator("[data-testid=total-requests]")).Not.ToBeEmptyAsync();
         await page.Locator("[data-testid=filter-team]").ClickAsync();
@@ -167,7 +164,7 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"teamId={team.Id}"));
         await Assertions.Expect(page.Locator("[data-testid=total-requests]")).ToHaveTextAsync(teamRequests.ToString("N0", System.Globalization.CultureInfo.CurrentCulture));
 
-        Assert.Equal(view + change, Reads.Count - before);
+        Assert.Equal(view + change, Reads.Count(UsageTables) - before);
     }
 
     [Fact]
@@ -184,7 +181,7 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
         var failed = (await queries.PageAsync(filter with { Status = "failed" }, null, 50, CancellationToken.None)).Rows.Count;
         var page = await SignInAsync();
 
-        var before = Reads.Count;
+        var before = Reads.Count(UsageTables);
         await BrowserFixture.OpenAsync(page, "/requests?last=30d");
         await Assertions.Expect(page.Locator("[data-testid=request-row]").First).ToBeVisibleAsync();
         await page.Locator("[data-testid=filter-status]").ClickAsync();
@@ -192,7 +189,28 @@ public sealed class PrerenderHandoffTests(PrerenderHandoffTests.Store fixture) :
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("status=failed"));
         await Assertions.Expect(page.Locator("[data-testid=request-row]")).ToHaveCountAsync(failed);
 
-        Assert.Equal(view + change, Reads.Count - before);
+        Assert.Equal(view + change, Reads.Count(UsageTables) - before);
+    }
+
+    [Fact]
+    public async Task TeamPage_ReadsOncePerPageView()
+    {
+        // The team page reads no usage; its profile history (the audit log) and keys stand for its reads.
+        string[] tables = ["AuditEvents", "ApiKeys"];
+        var team = fixture.Data.Teams[0];
+        var queries = Services.GetRequiredService<AgentRouter.Web.Console.ConsoleQueries>();
+        var view = await CountAsync(async () =>
+        {
+            await queries.KeysAsync(new AgentRouter.Web.Console.GridQuery(0, 500), team.Id, null, CancellationToken.None);
+            await queries.ProfileHistoryAsync(team.Id, CancellationToken.None);
+        }, tables);
+        Assert.True(view > 0);
+        var page = await SignInAsync();
+
+        var before = Reads.Count(tables);
+        await BrowserFixture.OpenAsync(page, $"/teams/{team.Id}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = team.Name })).ToBeVisibleAsync();
+        Assert.Equal(view, Reads.Count(tables) - before);
     }
 
     /// <summary>Bounded polling of a condition: the latency panel shows its new period before its read has finished.</summary>
