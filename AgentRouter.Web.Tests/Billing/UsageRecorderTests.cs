@@ -141,6 +141,47 @@ public sealed class UsageRecorderTests
         await drop();
     }
 
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSQL")]
+    public async Task BatchesOfAnySize_StoreEveryRecordOnce_AndGiveEachItsStoredId(string provider)
+    {
+        var (options, drop) = await StoreAsync(provider);
+        var team = Guid.NewGuid();
+        var recorder = new UsageRecorder(new Factory(options), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UsageRecorder>.Instance);
+        var committed = 0;
+        var firstRound = new TaskCompletionSource();
+        recorder.Persisted += batch =>
+        {
+            if (Interlocked.Add(ref committed, batch.Count) == 203)
+                firstRound.TrySetResult();
+        };
+        await recorder.StartAsync(CancellationToken.None);
+        // 203 = 64 + 64 + 64 + 8 + 2 + 1 when they form one batch on PostgreSQL; then a second round on the same writer, whose
+        // statements were built on an earlier connection, with a request id repeated inside it and one from round one.
+        var first = Enumerable.Range(0, 203).Select(i => Sample($"req_{i:D3}", optionalsSet: i % 2 == 0, team)).ToList();
+        foreach (var record in first)
+            await recorder.RecordAsync(record);
+        await firstRound.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var second = Enumerable.Range(0, 70).Select(i => Sample($"req_second_{i:D2}", optionalsSet: i % 3 == 0, team)).ToList();
+        second[40].RequestId = second[10].RequestId;
+        second[41].RequestId = first[5].RequestId;
+        foreach (var record in second)
+            await recorder.RecordAsync(record);
+        await recorder.StopAsync(CancellationToken.None);
+
+        await using var db = new AppDbContext(options);
+        var stored = await db.Usage.Where(u => u.TeamId == team).ToDictionaryAsync(u => u.Id, u => u.RequestId);
+        Assert.Equal(203 + 68, stored.Count);
+        foreach (var record in first.Concat(second).Where(r => r != second[40] && r != second[41]))
+            Assert.Equal(record.RequestId, stored[record.Id]);
+        // The repeated ids were not written again, and their records say so.
+        Assert.Equal(0, second[40].Id);
+        Assert.Equal(0, second[41].Id);
+        Assert.Equal(first.Concat(second).Select(r => r.RequestId).Distinct().Order(), stored.Values.Order());
+        await drop();
+    }
+
     private sealed class Factory(DbContextOptions<AppDbContext> options) : IDbContextFactory<AppDbContext>
     {
         public AppDbContext CreateDbContext() => new(options);

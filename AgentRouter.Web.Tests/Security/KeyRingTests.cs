@@ -6,6 +6,7 @@ using AgentRouter.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentRouter.Web.Tests.Security;
 
@@ -68,6 +69,49 @@ public sealed class KeyRingTests
     public void Redact_MasksKeysAndGatewayQueryStrings_AndLeavesTheRest(string text, string expectedTail)
     {
         Assert.EndsWith(expectedTail, LogRedaction.Redact(text));
+    }
+
+    [Fact]
+    public void RequestScopes_AreRedactedWhenAProviderReadsThem()
+    {
+        var scopes = new LoggerExternalScopeProvider();
+        using (var services = new ServiceCollection()
+                   .AddLogging(logging =>
+                   {
+                       logging.Services.AddSingleton<IExternalScopeProvider>(scopes);
+                       logging.AddProvider(new ScopeKeepingProvider());
+                   })
+                   .AddLogRedaction()
+                   .BuildServiceProvider())
+        {
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Hosting");
+            // The shape of hosting's per-request scope, with a key in the query string of a gateway route.
+            using var scope = logger.BeginScope(new List<KeyValuePair<string, object?>>
+            {
+                new("RequestPath", "/v1beta/models/m:generateContent?key=ar_team_AbCdEfGhIjKlMnOpQrStUvWxYz0123"),
+                new("Path", "/v1beta/models/m:generateContent"),
+                new("QueryString", "?key=ar_team_AbCdEfGhIjKlMnOpQrStUvWxYz0123"),
+            });
+            var seen = new List<string>();
+            scopes.ForEachScope((state, list) =>
+            {
+                list.Add(state?.ToString() ?? "");
+                foreach (var (name, value) in (IEnumerable<KeyValuePair<string, object?>>)state!)
+                    list.Add($"{name}={value}");
+            }, seen);
+
+            Assert.Contains("QueryString=?[redacted]", seen);
+            Assert.Contains("RequestPath=/v1beta/models/m:generateContent?[redacted]", seen);
+            Assert.DoesNotContain(seen, text => text.Contains("AbCdEfGh", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>A provider that keeps scopes (as the console and OpenTelemetry providers do) and writes nothing.</summary>
+    private sealed class ScopeKeepingProvider : ILoggerProvider, ISupportExternalScope
+    {
+        public ILogger CreateLogger(string categoryName) => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) { }
+        public void Dispose() { }
     }
 
     private static WebApplicationFactory<Program> WithCertificate(RouterFactory factory, string pfx) =>

@@ -86,7 +86,8 @@ public static class ConsoleExtensions
     /// <summary>Security headers for console pages (gateway answers carry the provider's own headers).</summary>
     public static WebApplication UseConsoleSecurityHeaders(this WebApplication app)
     {
-        app.Use(async (context, next) =>
+        // Synchronous, in the RequestDelegate form: a gateway request passes through without an allocation.
+        app.Use(next => context =>
         {
             var path = context.Request.Path;
             if (!path.StartsWithSegments("/v1") && !path.StartsWithSegments("/v1beta") && !path.StartsWithSegments("/mcp"))
@@ -97,7 +98,7 @@ public static class ConsoleExtensions
                 headers["Referrer-Policy"] = "no-referrer";
                 headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
             }
-            await next();
+            return next(context);
         });
         return app;
     }

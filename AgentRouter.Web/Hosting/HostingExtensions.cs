@@ -26,8 +26,9 @@ public static class HostingExtensions
     public static WebApplication UseHosting(this WebApplication app)
     {
         var inFlight = app.Services.GetRequiredService<InFlightRequests>();
-        app.Use((context, next) => inFlight.TrackAsync(context, _ => next()));
-        app.Use((context, next) => EarlyRejections.AfterAsync(context, _ => next()));
+        // The RequestDelegate form: nothing is allocated per request to call the next step.
+        app.Use(next => context => inFlight.TrackAsync(context, next));
+        app.Use(next => context => EarlyRejections.AfterAsync(context, next));
         return app;
     }
 }

@@ -124,6 +124,23 @@ public static partial class LogRedaction
         }
     }
 
+    /// <summary>A scope's state, redacted when a provider first reads it. Hosting opens a scope for every request
+    /// (path, request id) and nearly all of them end without a log entry being written: redacting eagerly cost about 3 %
+    /// of the gateway's CPU under load (perf, c=32). Two providers reading at once may both redact; either result is
+    /// the same.</summary>
+    internal sealed class RedactedScope(object state) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private RedactedState? _redacted;
+
+        private RedactedState Redacted => _redacted ??= new RedactedState(state, state.ToString() ?? "");
+
+        public int Count => Redacted.Count;
+        public KeyValuePair<string, object?> this[int index] => Redacted[index];
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => Redacted.GetEnumerator();
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        public override string ToString() => Redacted.Message;
+    }
+
     /// <summary>An exception whose text is shown redacted (its message may quote a URL or a header).</summary>
     internal sealed class RedactedException(Exception inner) : Exception(Redact(inner.Message))
     {
@@ -143,7 +160,7 @@ public static partial class LogRedaction
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull =>
-            inner.BeginScope(new RedactedState(state, state.ToString() ?? ""));
+            inner.BeginScope(new RedactedScope(state));
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
