@@ -63,7 +63,7 @@ public sealed class PrerenderHandoff(PersistentComponentState state, Prerendered
 /// (beyond that a page's circuit queries again).</summary>
 public sealed class PrerenderedResults(TimeProvider clock)
 {
-    public const int Capacity = 256;
+    public const int Capacity = 64;
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new();
