@@ -126,6 +126,9 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
             var team = july.Teams[1].Id;
             var teamMonths = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(from, to, TeamId: team), today, TimeZoneInfo.Utc, CancellationToken.None);
             Assert.Equal(ExpectedByMonth(records.Where(r => r.TeamId == team), from, to), ByMonth(teamMonths, july));
+            // Summed per team by the database, as Overview reads its month and top teams: the same figures per team.
+            var teams = await RollupPeriods.SumByTeamAsync(db, new AttributionFilter(from, to), today, TimeZoneInfo.Utc, CancellationToken.None);
+            Assert.Equal(ExpectedByTeam(records, from, to), ByTeam(teams, july));
         }
         // The monthly level is really read: whole months and months to date, with days subtracted.
         Assert.All(RollupPeriods.Plan(Jul(1), Aug(14), Aug(14)), plan => Assert.True(plan.UseMonth));
@@ -137,6 +140,8 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         await db.MonthlyUsageRollups.ExecuteDeleteAsync();
         var fallback = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(Jul(1), Aug(31)), Aug(31), TimeZoneInfo.Utc, CancellationToken.None);
         Assert.Equal(ExpectedByMonth(records, Jul(1), Aug(31)), ByMonth(fallback, july));
+        var fallbackTeams = await RollupPeriods.SumByTeamAsync(db, new AttributionFilter(Jul(3), Aug(29)), Aug(31), TimeZoneInfo.Utc, CancellationToken.None);
+        Assert.Equal(ExpectedByTeam(records, Jul(3), Aug(29)), ByTeam(fallbackTeams, july));
         await Job().RunAsync(CancellationToken.None);
         Assert.Equal(ExpectedMonthly(records, Calendar("UTC")), await MonthlyAsync(july));
         var rebuilt = await RollupPeriods.SumByKeyAsync(db, new AttributionFilter(Jul(1), Aug(31)), Aug(31), TimeZoneInfo.Utc, CancellationToken.None);
@@ -158,6 +163,18 @@ public abstract class UsageRollupJobTests<TRouter>(TRouter router) where TRouter
         .GroupBy(x => (x.Month, x.Key.TeamId, x.Key.DeveloperId, x.Key.Agent))
         .Select(g => DescribeMonth(g.Key.Month, g.Key.TeamId, g.Key.DeveloperId, g.Key.Agent, g.Sum(x => x.Key.Requests), g.Sum(x => x.Key.Errors),
             g.Sum(x => x.Key.InputTokens), g.Sum(x => x.Key.OutputTokens), g.Sum(x => x.Key.CacheWriteTokens), g.Sum(x => x.Key.CacheReadTokens), g.Sum(x => x.Key.CostUsd)))
+        .Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Per team: requests, errors, tokens and cost of the records whose UTC day falls in the period.</summary>
+    private static List<string> ExpectedByTeam(IEnumerable<UsageRecord> records, DateOnly from, DateOnly to) => records
+        .Where(r => DateOnly.FromDateTime(r.At.UtcDateTime) is var day && day >= from && day <= to)
+        .GroupBy(r => r.TeamId)
+        .Select(g => $"{g.Key}|{g.Count()}|{g.Count(r => r.Status >= 400 || r.Error != null)}|{g.Sum(r => r.TotalTokens)}|{g.Sum(r => r.CostUsd):0.000000000}")
+        .Order(StringComparer.Ordinal).ToList();
+
+    private static List<string> ByTeam(IReadOnlyList<TeamSums> teams, UsageData data) => teams
+        .Where(t => data.Teams.Any(d => d.Id == t.TeamId))
+        .Select(t => $"{t.TeamId}|{t.Requests}|{t.Errors}|{t.Tokens}|{t.CostUsd:0.000000000}")
         .Order(StringComparer.Ordinal).ToList();
 
     private static string DescribeMonth(DateOnly month, Guid team, Guid developer, string agent, long requests, long errors, long input, long output,

@@ -13,7 +13,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Playwright must use the system browser, never download its own.</summary>
     public static string ChromiumPath => Environment.GetEnvironmentVariable("AGENTROUTER_CHROMIUM") ?? "/usr/bin/chromium";
 
-    public RouterFactory Router { get; } = new();
+    public BrowserFixture() : this(new RouterFactory()) { }
+
+    /// <summary>With a router the test configured further (a subclass of <see cref="RouterFactory"/>).</summary>
+    internal BrowserFixture(RouterFactory router) => Router = router;
+
+    public RouterFactory Router { get; }
     public FakeProvider Anthropic { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
     public IBrowser Browser { get; private set; } = null!;

@@ -17,6 +17,11 @@ public abstract class ConsoleComponentContext : BunitContext
         // The provider dialog renders each kind's own fields.
         Services.AddOptions();
         AgentRouter.Web.Providers.ProviderAdapterRegistration.AddProviderAdapters(Services);
+        // Pages read their first data through the prerender handoff (a page test sets an interactive RendererInfo once its
+        // services are in: the handoff then finds nothing kept and loads).
+        AddBunitPersistentComponentState();
+        Services.AddSingleton(services => new AgentRouter.Web.Console.PrerenderedResults(services.GetService<TimeProvider>() ?? TimeProvider.System));
+        Services.AddScoped<AgentRouter.Web.Console.PrerenderHandoff>();
     }
 
     /// <summary>Where dialogs and popovers appear (rendered on first use, so tests can still add services before);

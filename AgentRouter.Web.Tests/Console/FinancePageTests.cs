@@ -23,6 +23,7 @@ public sealed class FinancePageTests : ConsoleComponentContext, IClassFixture<At
         Services.AddSingleton(month.Router.Services.GetRequiredService<AttributionQueries>());
         Services.AddSingleton(month.Router.Services.GetRequiredService<BillingCalendar>());
         AddAuthorization().SetAuthorized("finance@corp.example").SetRoles(Roles.Finance);
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     [Fact]

@@ -36,6 +36,17 @@ public sealed class PublishedAppTests(PublishedBuild build)
         var mud = await http.GetAsync("/_content/MudBlazor/MudBlazor.min.css");
         Assert.Equal(HttpStatusCode.OK, mud.StatusCode);
         Assert.True((await mud.Content.ReadAsByteArrayAsync()).Length > 10_000);
+        // Pages reference blazor.web.js by its fingerprinted name: served compressed and cached for good, so a page load
+        // does not first revalidate the framework's script.
+        var script = System.Text.RegularExpressions.Regex.Match(await http.GetStringAsync("/account/login"), "src=\"(_framework/blazor\\.web\\.[a-z0-9]+\\.js)\"").Groups[1].Value;
+        Assert.NotEmpty(script);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/" + script) { Headers = { AcceptEncoding = { new("br") } } })
+        using (var response = await http.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("br", Assert.Single(response.Content.Headers.ContentEncoding));
+            Assert.Contains("immutable", response.Headers.CacheControl?.ToString());
+        }
 
         // First start: the admin token is written to the data folder (never to the log).
         var adminToken = (await File.ReadAllTextAsync(Path.Combine(router.DataDirectory, "admin-token"))).Trim();

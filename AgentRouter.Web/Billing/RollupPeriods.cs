@@ -7,6 +7,9 @@ namespace AgentRouter.Web.Billing;
 public sealed record RollupKeySums(Guid TeamId, Guid DeveloperId, string Agent, string RequestedModel, string UpstreamModel, UsageBilling Billing,
     long Requests, long Errors, long InputTokens, long OutputTokens, long CacheWriteTokens, long CacheReadTokens, decimal CostUsd);
 
+/// <summary>One team's usage summed over a period (tokens of all four kinds together).</summary>
+public sealed record TeamSums(Guid TeamId, long Requests, long Errors, long Tokens, decimal CostUsd);
+
 /// <summary>The usage of one local month's part of a period, per attribution key.</summary>
 public sealed record MonthSums(DateOnly Month, IReadOnlyList<RollupKeySums> Keys);
 
@@ -49,19 +52,15 @@ public static class RollupPeriods
     public static async Task<IReadOnlyList<MonthSums>> SumByKeyAsync(AppDbContext db, AttributionFilter filter, DateOnly today, TimeZoneInfo zone,
         CancellationToken cancellationToken)
     {
-        // The monthly level is read only while it has counted exactly the records the daily level has (after an upgrade
-        // or a time-zone change it catches up on its own first).
-        var names = new[] { RollupWatermark.DailyUsage(zone), RollupWatermark.MonthlyUsage(zone) };
-        var marks = await db.RollupWatermarks.AsNoTracking().Where(w => names.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.LastUsageId, cancellationToken);
-        var monthsAgree = marks.Count == 2 && marks[names[0]] == marks[names[1]];
-
         var results = new List<MonthSums>();
-        foreach (var plan in Plan(filter.From, filter.To, today, monthsAgree))
+        foreach (var plan in Plan(filter.From, filter.To, today, await MonthlyLevelReadyAsync(db, zone, cancellationToken)))
         {
             var sums = new Dictionary<(Guid, Guid, string, string, string, UsageBilling), RollupKeySums>();
             if (plan.UseMonth)
             {
-                Add(sums, await ByKeyAsync(Filtered(db.MonthlyUsageRollups.AsNoTracking().Where(r => r.Month == plan.Month), filter), cancellationToken), 1);
+                // A month holds one row per key (its unique index), so its rows are read as they are, without a GROUP BY
+                // that would only cost the database a comparison of six columns per row.
+                Add(sums, await RowsAsync(Filtered(db.MonthlyUsageRollups.AsNoTracking().Where(r => r.Month == plan.Month), filter), cancellationToken), 1);
                 foreach (var (first, last) in plan.Subtract)
                     Add(sums, await ByKeyAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), -1);
             }
@@ -73,6 +72,54 @@ public static class RollupPeriods
             results.Add(new MonthSums(plan.Month, sums.Values.Where(s => s.Requests != 0).ToList()));
         }
         return results;
+    }
+
+    /// <summary>Usage per team over the filter's period, narrowed by its other fields: the same months, days and
+    /// subtractions as <see cref="SumByKeyAsync"/>, summed per team by the database, so a page that shows teams (Overview)
+    /// reads one row per team and month part instead of one per attribution key. Teams without a request in the period are
+    /// left out. Equal, team by team, to adding up <see cref="SumByKeyAsync"/>'s keys.</summary>
+    public static async Task<IReadOnlyList<TeamSums>> SumByTeamAsync(AppDbContext db, AttributionFilter filter, DateOnly today, TimeZoneInfo zone,
+        CancellationToken cancellationToken)
+    {
+        var sums = new Dictionary<Guid, TeamSums>();
+        foreach (var plan in Plan(filter.From, filter.To, today, await MonthlyLevelReadyAsync(db, zone, cancellationToken)))
+        {
+            if (plan.UseMonth)
+            {
+                AddTeams(sums, await ByTeamAsync(Filtered(db.MonthlyUsageRollups.AsNoTracking().Where(r => r.Month == plan.Month), filter), cancellationToken), 1);
+                foreach (var (first, last) in plan.Subtract)
+                    AddTeams(sums, await ByTeamAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), -1);
+            }
+            else
+            {
+                var (first, last) = plan.AddDays!.Value;
+                AddTeams(sums, await ByTeamAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), 1);
+            }
+        }
+        return sums.Values.Where(s => s.Requests != 0).ToList();
+    }
+
+    /// <summary>The monthly level is read only while it has counted exactly the records the daily level has (after an
+    /// upgrade or a time-zone change it catches up on its own first).</summary>
+    private static async Task<bool> MonthlyLevelReadyAsync(AppDbContext db, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        var names = new[] { RollupWatermark.DailyUsage(zone), RollupWatermark.MonthlyUsage(zone) };
+        var marks = await db.RollupWatermarks.AsNoTracking().Where(w => names.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.LastUsageId, cancellationToken);
+        return marks.Count == 2 && marks[names[0]] == marks[names[1]];
+    }
+
+    private static Task<List<TeamSums>> ByTeamAsync<T>(IQueryable<T> rollups, CancellationToken cancellationToken) where T : UsageRollupCounts =>
+        rollups.GroupBy(r => r.TeamId)
+            .Select(g => new TeamSums(g.Key, g.Sum(r => r.Requests), g.Sum(r => r.Errors),
+                g.Sum(r => r.InputTokens) + g.Sum(r => r.OutputTokens) + g.Sum(r => r.CacheWriteTokens) + g.Sum(r => r.CacheReadTokens), g.Sum(r => r.CostUsd)))
+            .ToListAsync(cancellationToken);
+
+    private static void AddTeams(Dictionary<Guid, TeamSums> sums, List<TeamSums> rows, int sign)
+    {
+        foreach (var row in rows)
+            sums[row.TeamId] = sums.TryGetValue(row.TeamId, out var s)
+                ? new TeamSums(row.TeamId, s.Requests + sign * row.Requests, s.Errors + sign * row.Errors, s.Tokens + sign * row.Tokens, s.CostUsd + sign * row.CostUsd)
+                : new TeamSums(row.TeamId, sign * row.Requests, sign * row.Errors, sign * row.Tokens, sign * row.CostUsd);
     }
 
     /// <summary>Narrows either level by the filter's fields other than its days.</summary>
@@ -96,6 +143,11 @@ public static class RollupPeriods
             .Select(g => new RollupKeySums(g.Key.TeamId, g.Key.DeveloperId, g.Key.Agent, g.Key.RequestedModel, g.Key.UpstreamModel, g.Key.Billing,
                 g.Sum(r => r.Requests), g.Sum(r => r.Errors), g.Sum(r => r.InputTokens), g.Sum(r => r.OutputTokens),
                 g.Sum(r => r.CacheWriteTokens), g.Sum(r => r.CacheReadTokens), g.Sum(r => r.CostUsd)))
+            .ToListAsync(cancellationToken);
+
+    private static Task<List<RollupKeySums>> RowsAsync<T>(IQueryable<T> rollups, CancellationToken cancellationToken) where T : UsageRollupCounts =>
+        rollups.Select(r => new RollupKeySums(r.TeamId, r.DeveloperId, r.Agent, r.RequestedModel, r.UpstreamModel, r.Billing,
+                r.Requests, r.Errors, r.InputTokens, r.OutputTokens, r.CacheWriteTokens, r.CacheReadTokens, r.CostUsd))
             .ToListAsync(cancellationToken);
 
     private static void Add(Dictionary<(Guid, Guid, string, string, string, UsageBilling), RollupKeySums> sums, List<RollupKeySums> rows, int sign)

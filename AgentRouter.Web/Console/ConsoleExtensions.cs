@@ -78,6 +78,8 @@ public static class ConsoleExtensions
         builder.Services.AddSingleton<IStoreSeeder, FirstAdminFromEnvironment>();
         builder.Services.AddSingleton<ConsoleQueries>();
         builder.Services.AddScoped<KeyFlow>();
+        builder.Services.AddSingleton<PrerenderedResults>();
+        builder.Services.AddScoped<PrerenderHandoff>();
         return builder;
     }
 

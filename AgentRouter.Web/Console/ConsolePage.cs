@@ -12,7 +12,11 @@ public abstract class ConsolePage : ComponentBase
     [Inject] public required ISnackbar Snackbar { get; init; }
     [Inject] public required IDialogService Dialogs { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
+    [Inject] public required PrerenderHandoff Handoff { get; init; }
     [CascadingParameter] public required Task<AuthenticationState> Authentication { get; set; }
+
+    /// <summary>A page's first read: run while prerendering and handed to the interactive render, not run twice.</summary>
+    protected Task<T> OnceAsync<T>(string key, Func<Task<T>> load) where T : notnull => Handoff.OnceAsync(key, RendererInfo.IsInteractive, load);
 
     public async Task<Actor> ActorAsync() => Actor.From((await Authentication).User, Clock);
 

@@ -57,24 +57,16 @@ public sealed class ConsoleQueries(IDbContextFactory<AppDbContext> factory, Time
                 Tokens = g.Sum(r => r.InputTokens + r.OutputTokens + r.CacheWriteTokens + r.CacheReadTokens),
             })
             .ToDictionaryAsync(d => d.Day, cancellationToken);
-        var monthKeys = (await Billing.RollupPeriods.SumByKeyAsync(db, new Billing.AttributionFilter(month, today), today, calendar.Zone, cancellationToken))
-            .SelectMany(m => m.Keys).ToList();
-        var teamTotals = monthKeys.GroupBy(k => k.TeamId)
-            .Select(g => new
-            {
-                TeamId = g.Key, Requests = g.Sum(k => k.Requests), Cost = g.Sum(k => k.CostUsd),
-                Tokens = g.Sum(k => k.InputTokens + k.OutputTokens + k.CacheWriteTokens + k.CacheReadTokens),
-            })
-            .ToList();
-        var top = teamTotals.OrderByDescending(t => t.Cost).ThenByDescending(t => t.Tokens).Take(5).ToList();
+        // Summed per team by the database: the month's totals and top teams need no more than a row per team.
+        var teamTotals = await Billing.RollupPeriods.SumByTeamAsync(db, new Billing.AttributionFilter(month, today), today, calendar.Zone, cancellationToken);
+        var top = teamTotals.OrderByDescending(t => t.CostUsd).ThenByDescending(t => t.Tokens).Take(5).ToList();
         var topIds = top.Select(t => t.TeamId).ToList();
         var teams = await db.Teams.AsNoTracking().Where(t => topIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
 
         var todayTotals = byDay.TryGetValue(today, out var t) ? new UsageTotals(t.Requests, t.Tokens, t.Cost, t.Errors) : new UsageTotals(0, 0, 0, 0);
-        var monthTotals = new UsageTotals(monthKeys.Sum(k => k.Requests), monthKeys.Sum(k => k.InputTokens + k.OutputTokens + k.CacheWriteTokens + k.CacheReadTokens),
-            monthKeys.Sum(k => k.CostUsd), monthKeys.Sum(k => k.Errors));
+        var monthTotals = new UsageTotals(teamTotals.Sum(t => t.Requests), teamTotals.Sum(t => t.Tokens), teamTotals.Sum(t => t.CostUsd), teamTotals.Sum(t => t.Errors));
 
-        var topTeams = top.Select(t => new TeamUsage(t.TeamId, teams.GetValueOrDefault(t.TeamId, "(deleted team)"), t.Requests, t.Tokens, t.Cost)).ToList();
+        var topTeams = top.Select(t => new TeamUsage(t.TeamId, teams.GetValueOrDefault(t.TeamId, "(deleted team)"), t.Requests, t.Tokens, t.CostUsd)).ToList();
         var daily = Enumerable.Range(0, 14).Select(i => fortnight.AddDays(i))
             .Select(day => byDay.TryGetValue(day, out var d) ? new DailyUsage(day, d.Tokens, d.Cost) : new DailyUsage(day, 0, 0)).ToList();
         return new OverviewStats(todayTotals, monthTotals, topTeams, daily);

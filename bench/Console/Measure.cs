@@ -95,12 +95,15 @@ internal static class Measure
         // The machine may be shared: CPU time used by this process (the queries run in it, SQLite included) is reported
         // beside the wall-clock time.
         var process = System.Diagnostics.Process.GetCurrentProcess();
-        System.Console.WriteLine($"{"case",-48} {"rows",6} {"median ms",10} {"max ms",8} {"cpu ms",8}");
-        foreach (var (name, run) in cases)
+        System.Console.WriteLine($"{"case",-48} {"rows",6} {"median ms",10} {"max ms",8} {"cpu ms",8} {"jit/run",8}");
+        // BENCH_ONLY=text times only the cases whose name contains it (for profiling one page's queries).
+        var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
+        foreach (var (name, run) in cases.Where(c => string.IsNullOrEmpty(only) || c.Item1.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
             var rows = await run();
             var times = new List<double>();
             var cpu = new List<double>();
+            var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
             for (var i = 0; i < runs; i++)
             {
                 process.Refresh();
@@ -111,11 +114,14 @@ internal static class Measure
                 process.Refresh();
                 cpu.Add((process.TotalProcessorTime - cpuBefore).TotalMilliseconds);
             }
+            // Methods compiled per run after the warm-up: a query that EF translates anew on every call compiles its
+            // shaper each time (tiered re-compilation of hot code adds a few at first).
+            var jitPerRun = (double)(System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore) / runs;
             times.Sort();
             cpu.Sort();
             var median = times[times.Count / 2];
             results.Add((name, median, times[^1]));
-            System.Console.WriteLine($"{name,-48} {rows,6} {median,10:F1} {times[^1],8:F1} {cpu[cpu.Count / 2],8:F0}");
+            System.Console.WriteLine($"{name,-48} {rows,6} {median,10:F1} {times[^1],8:F1} {cpu[cpu.Count / 2],8:F0} {jitPerRun,8:F0}");
         }
         return results;
     }

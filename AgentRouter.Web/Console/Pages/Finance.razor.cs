@@ -32,7 +32,7 @@ public partial class Finance
 
     private Charts.Plot _spend = null!, _developers = null!, _models = null!, _agents = null!;
 
-    protected override async Task OnInitializedAsync() => Choices = await Queries.ChoicesAsync(CancellationToken.None);
+    protected override async Task OnInitializedAsync() => Choices = await OnceAsync("finance-choices", () => Queries.ChoicesAsync(CancellationToken.None));
 
     protected override async Task OnParametersSetAsync()
     {
@@ -42,8 +42,9 @@ public partial class Finance
         var filter = query.ToFilter(Calendar, Clock) ?? new AttributionFilter(new DateOnly(today.Year, today.Month, 1), today);
         if (filter == Filter && Report is not null)
             return;
+        var first = Report is null;
         Filter = filter;
-        await LoadAsync();
+        await LoadAsync(first);
     }
 
     /// <summary>Applies a changed filter, reloads the report and writes the filter into the URL (replacing the history entry).</summary>
@@ -57,10 +58,14 @@ public partial class Finance
     private static DateOnly? Day(string? text) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day) ? day : null;
 
-    private async Task LoadAsync()
+    /// <summary>Reads the report for the filter; the page view's first read is handed from the prerender to the
+    /// interactive render (keyed by the filter), later ones always query.</summary>
+    private async Task LoadAsync(bool first = false)
     {
-        Report = await Queries.ReportAsync(Filter, CancellationToken.None);
-        ToolCalls = await Queries.ToolCallsAsync(Filter, CancellationToken.None);
+        var filter = Filter;
+        async Task<(AttributionReport, ToolCallTotals)> Read() =>
+            (await Queries.ReportAsync(filter, CancellationToken.None), await Queries.ToolCallsAsync(filter, CancellationToken.None));
+        (Report, ToolCalls) = first ? await OnceAsync("finance:" + AttributionQuery.QueryString(filter), Read) : await Read();
         _spend = FinanceCharts.SpendByTeam(Report);
         _developers = FinanceCharts.Bars(Report.TopDevelopers);
         _models = FinanceCharts.Bars(Report.ByModel);

@@ -14,6 +14,7 @@ public partial class RequestLogView : IDisposable
     [Inject] public required RequestLogQueries Queries { get; init; }
     [Inject] public required NavigationManager Navigation { get; init; }
     [Inject] public required BillingCalendar Calendar { get; init; }
+    [Inject] public required PrerenderHandoff Handoff { get; init; }
 
     /// <summary>Shows only this developer's records (My access); the team and developer filters are hidden.</summary>
     [Parameter] public Guid? OnlyDeveloperId { get; set; }
@@ -46,8 +47,10 @@ public partial class RequestLogView : IDisposable
     protected override async Task OnInitializedAsync()
     {
         Navigation.LocationChanged += OnLocationChanged;
-        Choices = await Queries.ChoicesAsync(OnlyDeveloperId, CancellationToken.None);
-        await LoadFromUriAsync();
+        // The page view's first reads run while prerendering and are handed to the interactive render.
+        Choices = await Handoff.OnceAsync($"requestlog-choices:{OnlyDeveloperId}", RendererInfo.IsInteractive,
+            () => Queries.ChoicesAsync(OnlyDeveloperId, CancellationToken.None));
+        await LoadFromUriAsync(first: true);
     }
 
     private async void OnLocationChanged(object? sender, LocationChangedEventArgs e)
@@ -66,7 +69,7 @@ public partial class RequestLogView : IDisposable
         }
     }
 
-    private async Task LoadFromUriAsync()
+    private async Task LoadFromUriAsync(bool first = false)
     {
         if (_loadedUri == Navigation.Uri)
             return;
@@ -77,7 +80,9 @@ public partial class RequestLogView : IDisposable
         _problems = problems.ToDictionary().SelectMany(p => p.Value).ToList();
         Filter = Scoped(hasFilter ? filter : new RequestLogFilter(Last: "24h"));
         _before = RequestLogCursor.Parse(query.TryGetValue("before", out var before) ? before.ToString() : null);
-        _page = await Queries.PageAsync(Filter, _before, PageSize, CancellationToken.None);
+        var (current, cursor) = (Filter, _before);
+        Task<RequestLogPage> Read() => Queries.PageAsync(current, cursor, PageSize, CancellationToken.None);
+        _page = first ? await Handoff.OnceAsync($"requestlog:{OnlyDeveloperId}:{current.ToQueryString()}:{cursor}:{PageSize}", RendererInfo.IsInteractive, Read) : await Read();
     }
 
     private RequestLogFilter Scoped(RequestLogFilter filter) => OnlyDeveloperId is { } developer ? filter with { DeveloperId = developer, TeamId = null } : filter;
