@@ -120,6 +120,66 @@ public sealed class ConsoleDataTests(ConsoleDataTests.Store fixture) : IClassFix
         { "developer", "/me?last=30d" }, { "anonymous", "/account/login" }, { "anonymous", "/account/setup" },
     };
 
+    /// <summary>The smaller of the two screens the console is made for, in light mode and then in dark mode as the
+    /// operating system asks for it (the console follows the system setting until someone picks one): nothing makes
+    /// the page scroll sideways, the dark palette is applied, and axe finds nothing serious or critical in it.</summary>
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task Page_FitsAt1280x720_InLightAndDarkMode_AndReadsInDarkMode(string who, string path)
+    {
+        path = path.Replace("{team}", fixture.Data.Teams[0].Id.ToString()).Replace("{developer}", fixture.Data.Developers[0].Id.ToString());
+        var page = who switch
+        {
+            "admin" => await SignInAsync("axe-admin@corp.example"),
+            "developer" => await SignInAsync(fixture.Data.Developers[0].Email),
+            _ => await fixture.Browser.NewPageAsync(),
+        };
+        await page.SetViewportSizeAsync(1280, 720);
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        if (who == "anonymous")
+            await page.GotoAsync(path);
+        else
+            await BrowserFixture.OpenAsync(page, path);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await AssertNoSidewaysScrollAsync(page, $"{path} (light, 1280×720)");
+
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        if (who != "anonymous")
+            await page.WaitForFunctionAsync(DarkBackground);
+        await AssertNoSidewaysScrollAsync(page, $"{path} (dark, 1280×720)");
+        var results = await page.RunAxe();
+
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, $"{path} (dark): " + string.Join("\n", serious.Select(v =>
+            $"{v.Impact} {v.Id}: {v.Help} — {string.Join("; ", v.Nodes.Take(5).Select(n => n.Target + " " + n.Html))}")));
+    }
+
+    /// <summary>True once the page's background is dark (relative luminance of the body's colour, 0–255).</summary>
+    private const string DarkBackground = """
+        () => {
+          const rgb = getComputedStyle(document.body).backgroundColor.match(/\d+(\.\d+)?/g);
+          return rgb !== null && 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 64;
+        }
+        """;
+
+    private static async Task AssertNoSidewaysScrollAsync(IPage page, string what)
+    {
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        if (overflow <= 1)
+            return;
+        // The outermost elements that reach past the window, to say what to fix.
+        var culprits = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('body *')]
+              .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                        && !(e.parentElement && e.parentElement.getBoundingClientRect().right > document.documentElement.clientWidth + 1))
+              .slice(0, 5)
+              .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (${Math.round(e.getBoundingClientRect().width)} px) in ` +
+                 [e.parentElement, e.parentElement?.parentElement, e.parentElement?.parentElement?.parentElement].filter(p => p)
+                   .map(p => `${p.tagName.toLowerCase()}.${[...p.classList].join('.')} [${getComputedStyle(p).overflowX}, ${Math.round(p.getBoundingClientRect().width)} px]`).join(' < '))
+            """);
+        Assert.Fail($"{what} scrolls sideways by {overflow} px: {string.Join(", ", culprits)}");
+    }
+
     [Theory]
     [MemberData(nameof(Pages))]
     public async Task Page_HasNoSeriousOrCriticalAccessibilityViolation(string who, string path)
