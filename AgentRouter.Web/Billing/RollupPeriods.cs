@@ -56,19 +56,10 @@ public static class RollupPeriods
         foreach (var plan in Plan(filter.From, filter.To, today, await MonthlyLevelReadyAsync(db, zone, cancellationToken)))
         {
             var sums = new Dictionary<(Guid, Guid, string, string, string, UsageBilling), RollupKeySums>();
-            if (plan.UseMonth)
-            {
+            foreach (var (month, days, sign) in Parts(db, plan, filter))
                 // A month holds one row per key (its unique index), so its rows are read as they are, without a GROUP BY
                 // that would only cost the database a comparison of six columns per row.
-                Add(sums, await RowsAsync(Filtered(db.MonthlyUsageRollups.AsNoTracking().Where(r => r.Month == plan.Month), filter), cancellationToken), 1);
-                foreach (var (first, last) in plan.Subtract)
-                    Add(sums, await ByKeyAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), -1);
-            }
-            else
-            {
-                var (first, last) = plan.AddDays!.Value;
-                Add(sums, await ByKeyAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), 1);
-            }
+                Add(sums, month is not null ? await RowsAsync(month, cancellationToken) : await ByKeyAsync(days!, cancellationToken), sign);
             results.Add(new MonthSums(plan.Month, sums.Values.Where(s => s.Requests != 0).ToList()));
         }
         return results;
@@ -83,20 +74,27 @@ public static class RollupPeriods
     {
         var sums = new Dictionary<Guid, TeamSums>();
         foreach (var plan in Plan(filter.From, filter.To, today, await MonthlyLevelReadyAsync(db, zone, cancellationToken)))
-        {
-            if (plan.UseMonth)
-            {
-                AddTeams(sums, await ByTeamAsync(Filtered(db.MonthlyUsageRollups.AsNoTracking().Where(r => r.Month == plan.Month), filter), cancellationToken), 1);
-                foreach (var (first, last) in plan.Subtract)
-                    AddTeams(sums, await ByTeamAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), -1);
-            }
-            else
-            {
-                var (first, last) = plan.AddDays!.Value;
-                AddTeams(sums, await ByTeamAsync(Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= first && r.Day <= last), filter), cancellationToken), 1);
-            }
-        }
+            foreach (var (month, days, sign) in Parts(db, plan, filter))
+                AddTeams(sums, month is not null ? await ByTeamAsync(month, cancellationToken) : await ByTeamAsync(days!, cancellationToken), sign);
         return sums.Values.Where(s => s.Requests != 0).ToList();
+    }
+
+    /// <summary>The reads that make up one month of a plan, each with the sign it is counted with: the monthly row less
+    /// the days outside the period, or the period's days of that month.</summary>
+    private static IEnumerable<(IQueryable<MonthlyUsageRollup>? Month, IQueryable<DailyUsageRollup>? Days, int Sign)> Parts(
+        AppDbContext db, MonthPlan plan, AttributionFilter filter)
+    {
+        if (!plan.UseMonth)
+        {
+            yield return (null, Days(plan.AddDays!.Value), 1);
+            yield break;
+        }
+        yield return (Filtered(db.MonthlyUsageRollups.AsNoTracking().Where(r => r.Month == plan.Month), filter), null, 1);
+        foreach (var range in plan.Subtract)
+            yield return (null, Days(range), -1);
+
+        IQueryable<DailyUsageRollup> Days((DateOnly From, DateOnly To) range) =>
+            Filtered(db.DailyUsageRollups.AsNoTracking().Where(r => r.Day >= range.From && r.Day <= range.To), filter);
     }
 
     /// <summary>The monthly level is read only while it has counted exactly the records the daily level has (after an
