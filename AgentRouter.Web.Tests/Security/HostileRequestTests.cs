@@ -68,6 +68,10 @@ public sealed class HostileRequestTests(GatewayFixture fixture) : IClassFixture<
         { "anthropic", @"""max_tokens"":1,", "max_tokens" },
         { "anthropic", @"""\u006dax_tokens"":1,", "max_tokens" },
         { "anthropic", @"""stream"":false,""stream"":true,", "stream" },
+        // Fields Bedrock and Vertex AI set themselves: a re-spelled copy could reach a provider beside the gateway's.
+        { "anthropic", @"""Anthropic_Beta"":[""context-1m-2025-08-07""],", "Anthropic_Beta" },
+        { "anthropic", @"""anthropicVersion"":""2023-06-01"",", "anthropicVersion" },
+        { "anthropic", @"""anthropic_beta"":[],""anthropic_beta"":[""context-1m-2025-08-07""],", "anthropic_beta" },
         { "openai", @"""stream"":false,""\u0073tream"":true,", "stream" },
         { "openai", @"""stream"":true,""stream_options"":{""include_usage"":false},""stream_options"":{""include_usage"":false},", "stream_options" },
         { "openai", @"""stream"":true,""stream_options"":{""include_usage"":false,""include_usage"":true},", "include_usage" },

@@ -353,6 +353,9 @@ public sealed class RequestBody : IDisposable
                 return null;
             case RequestField.StreamOptions or RequestField.GenerationConfig:
                 return WrongType(field, "an object");
+            case RequestField.ProviderSet:
+                reader.Skip();
+                return null;
             default:
                 return WrongType(field, "a string");
         }

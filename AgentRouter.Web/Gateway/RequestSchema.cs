@@ -15,6 +15,11 @@ public enum RequestField
     /// <summary>How many answers one request asks for (OpenAI's <c>n</c>, Gemini's <c>candidateCount</c>).</summary>
     Choices,
     GenerationConfig,
+    /// <summary>A field some provider kinds set or filter themselves (Anthropic's <c>anthropic_beta</c> and
+    /// <c>anthropic_version</c>, which Bedrock and Vertex AI replace): its value goes on as it came, but a spelling that
+    /// differs only in letter case or underscores is refused, so no provider can read the caller's copy beside the
+    /// gateway's.</summary>
+    ProviderSet,
 }
 
 /// <summary>Which body fields a dialect's requests are read for, with every spelling its provider accepts.
@@ -24,7 +29,8 @@ public enum RequestField
 public sealed class RequestSchema
 {
     public static readonly RequestSchema Anthropic = new(
-        [(RequestField.Model, ["model"]), (RequestField.Stream, ["stream"]), (RequestField.MaxTokens, ["max_tokens"])]);
+        [(RequestField.Model, ["model"]), (RequestField.Stream, ["stream"]), (RequestField.MaxTokens, ["max_tokens"]),
+         (RequestField.ProviderSet, ["anthropic_beta"]), (RequestField.ProviderSet, ["anthropic_version"])]);
 
     public static readonly RequestSchema OpenAIChat = new(
         [(RequestField.Model, ["model"]), (RequestField.Stream, ["stream"]), (RequestField.StreamOptions, ["stream_options"]),

@@ -87,6 +87,25 @@ public sealed class BedrockGatewayTests(BedrockFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task BetasInTheBody_EvenEscaped_NeverReachBedrock_OnlyTheAccountsFilteredHeaderBetasDo()
+    {
+        var s = await ScenarioAsync();
+        var body = ClaudeCodeBody(s.PublicName, stream: false);
+        body = "{\"anthropic\\u005fbeta\":[\"context-1m-2025-08-07\",\"made-up-beta-2099-01-01\"]," + body[1..];
+        var request = ClaudeCodeRequest(s.Key, body);
+        request.Headers.Remove("anthropic-beta");
+        request.Headers.Add("anthropic-beta", "interleaved-thinking-2025-05-14");
+
+        using var response = await s.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = Fake.LastRequest.BodyJson();
+        Assert.Equal(["interleaved-thinking-2025-05-14"], sent.GetProperty("anthropic_beta").EnumerateArray().Select(b => b.GetString()));
+        Assert.DoesNotContain("made-up-beta", Fake.LastRequest.Body);
+        Assert.DoesNotContain("u005f", Fake.LastRequest.Body);
+    }
+
+    [Fact]
     public async Task ClaudeCode_NotStreamed_ThroughBedrock_PassesAnthropicsMessage()
     {
         var s = await ScenarioAsync();
