@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
+using AgentRouter.Web.Gateway;
 using AgentRouter.Web.Tests.Fakes;
 using AgentRouter.Web.Tests.Infrastructure;
 
@@ -224,6 +226,32 @@ public sealed class FailoverGatewayTests(GatewayFixture fixture) : IClassFixture
         Assert.Equal(5, flaky.Requests.Count);
         health = await admin.SendAsync(HttpMethod.Get, $"/api/admin/teams/{teamId}/targets");
         Assert.Equal("closed", health["items"]![0]!["targets"]![0]!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task WhenEveryTargetRests_ATranslatedCallGets503InItsOwnDialect_WithoutAccountNames()
+    {
+        var (first, second) = (await FakeAsync(), await FakeAsync());
+        first.Failure = second.Failure = (503, """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""");
+        var (_, _, key, _) = await TeamAsync((first.BaseUrl, "sonnet-first", 0, 1), (second.BaseUrl, "sonnet-second", 1, 1));
+        // An OpenAI client of the Anthropic targets: four failed calls open both breakers.
+        HttpRequestMessage Chat() => Requests.OpenAI(key, new { model = "sonnet", messages = new[] { new { role = "user", content = "Hello" } } });
+        for (var i = 0; i < 4; i++)
+            using (var failed = await fixture.Router.Gateway().SendAsync(Chat()))
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        var sent = first.Requests.Count + second.Requests.Count;
+
+        using var response = await fixture.Router.Gateway().SendAsync(Chat());
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var json = JsonDocument.Parse(body);
+        Assert.Contains("No target of 'sonnet' could answer", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.DoesNotContain("sonnet-first", body);
+        Assert.Equal(sent, first.Requests.Count + second.Requests.Count);
+        var record = await fixture.Router.Usage.For(response);
+        Assert.Equal(UsageErrors.TargetsUnavailable, record.Error);
+        Assert.Contains("sonnet-first resting", record.Failovers);
     }
 
     [Fact]

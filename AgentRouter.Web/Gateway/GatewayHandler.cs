@@ -275,7 +275,8 @@ public sealed class GatewayHandler(
             if (plan?.Decoder is { } decoder && transformer?.UpstreamStatus is > 0)
                 await decoder.CompleteAsync(context.RequestAborted);
             await tap.CompleteAsync(context.RequestAborted);
-            if (translation is not null)
+            // With no answer there is nothing to translate (it would report an untranslatable answer): 503 below.
+            if (translation is not null && !attempts.Unanswered)
                 await translation.CompleteAsync(context.RequestAborted);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
@@ -284,8 +285,10 @@ public sealed class GatewayHandler(
         }
         if (attempts.Unanswered)
         {
-            await GatewayError.Unavailable($"No target of '{route.PublicName}' could answer ({attempts.Trail.Failovers}). Try again shortly.").WriteAsync(context, surface.Dialect);
-            return CallOutcome.Failed(UsageErrors.TargetsUnavailable) with { Trail = attempts.Trail };
+            // Which accounts and pinned models were tried goes to the usage record, not to the developer.
+            var trail = attempts.Trail;
+            await GatewayError.Unavailable($"No target of '{route.PublicName}' could answer ({trail.Attempts} tried). Try again shortly.").WriteAsync(context, surface.Dialect);
+            return CallOutcome.Failed(UsageErrors.TargetsUnavailable) with { Trail = trail };
         }
         var outcome = new CallOutcome
         {
