@@ -246,8 +246,13 @@ public sealed class GatewayHandler(
                     plan = translation.Adjust(plan);
                 // The translated body is this attempt's own; it goes back to the pool once the attempt is done.
                 using var translated = translation is null ? null : upstreamCall.Body;
+                // A target whose account cannot be used now leaves the call to the next one; the last refusal is answered.
                 if (plan.Refusal is not null)
+                {
+                    if (attempts.Refused(route, plan.RefusalCode))
+                        continue;
                     break;
+                }
                 var sent = upstreamCall.Body;
                 context.Request.Body = sent.AsStream();
                 context.Request.ContentLength = sent.Length;

@@ -113,6 +113,17 @@ public sealed class FailoverAttempts
         return ForwarderError.None;
     }
 
+    /// <summary>The current target's adapter refused to plan the call (its account cannot be used now, e.g. no token):
+    /// nothing was sent. Returns true when other targets may still be tried; the refusal is answered only when none can.</summary>
+    public bool Refused(ModelRoute route, string? code)
+    {
+        Served = route;
+        if (_order is null)
+            return false;
+        Note(_order[_next - 1], "refused" + (code is null ? "" : ": " + code));
+        return true;
+    }
+
     /// <summary>The target that served and the attempts made, for the usage record.</summary>
     public AttemptTrail Trail =>
         new(Served, Sent, _trail?.ToString() is { Length: > 0 } trail ? trail.Length <= 500 ? trail : trail[..500] : null);

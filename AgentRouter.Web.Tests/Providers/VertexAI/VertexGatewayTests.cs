@@ -256,6 +256,45 @@ public sealed class VertexGatewayTests(VertexFixture fixture) : IClassFixture<Ve
     }
 
     [Fact]
+    public async Task RefusedKey_OnTheFirstTarget_FailsOverToTheNextTarget_AndTheRecordSaysWhy()
+    {
+        var s = await ScenarioAsync();
+        Google.Revoke(s.Account);
+        await using var anthropic = await FakeProvider.StartAsync(FakeDialect.Anthropic);
+        anthropic.ReplyText = "From the Anthropic backup.";
+        var backup = await s.Admin.CreateProviderAsync("anthropic", anthropic.BaseUrl, "sk-ant-backup-0123456789");
+        await s.Admin.PriceAsync("claude-backup");
+        var (teamId, _) = await s.Admin.CreateTeamAsync();
+        await s.Admin.SendAsync(HttpMethod.Put, $"/api/admin/teams/{teamId}/profile", new
+        {
+            models = new[]
+            {
+                new
+                {
+                    name = "claude-sonnet-4-5",
+                    targets = new[]
+                    {
+                        new { providerId = s.ProviderId, upstreamModel = Claude, priority = 0, weight = 1 },
+                        new { providerId = backup, upstreamModel = "claude-backup", priority = 1, weight = 1 },
+                    },
+                },
+            },
+        });
+        var (_, key) = await s.Admin.CreateKeyAsync(teamId, await s.Admin.CreateDeveloperAsync(teamId));
+        var forwarded = Google.Requests.Count;
+
+        using var response = await s.Client.SendAsync(Requests.Anthropic(key, Requests.Message("claude-sonnet-4-5")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("From the Anthropic backup.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(forwarded, Google.Requests.Count);
+        Assert.Equal("claude-backup", Assert.Single(anthropic.Requests).BodyJson().GetProperty("model").GetString());
+        var record = await fixture.Router.Usage.For(response);
+        Assert.Equal((backup, "claude-backup", 1), (record.ProviderAccountId!.Value, record.UpstreamModel, record.Attempts));
+        Assert.Contains("refused: upstream_credential_refused", record.Failovers);
+    }
+
+    [Fact]
     public async Task TestConnection_MintsAToken_AndAsksVertexForTheProject()
     {
         var s = await ScenarioAsync();
